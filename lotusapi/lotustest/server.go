@@ -1,0 +1,269 @@
+// Fake Lotus daemon and lotus-miner over real HTTP, with Lotus auth, request counts and faults.
+package lotustest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/filecoin-project/go-jsonrpc"
+	logging "github.com/ipfs/go-log/v2"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
+)
+
+// Admin tokens of the fake nodes: JWT-shaped, never verified beyond string equality.
+const (
+	daemonToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.fakedaemonsig"
+	minerToken  = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.fakeminersig"
+)
+
+// perms is the permission each served method needs, from the Lotus API reference.
+// Only read is granted without a token.
+var perms = map[string]string{
+	"Version":                     "read",
+	"StartTime":                   "read",
+	"LogAlerts":                   "admin",
+	"NetPeers":                    "read",
+	"NetAutoNatStatus":            "read",
+	"NetBandwidthStats":           "read",
+	"NetBandwidthStatsByProtocol": "read",
+	"ChainHead":                   "read",
+	"ChainGetGenesis":             "read",
+	"StateNetworkName":            "read",
+	"StateNetworkVersion":         "read",
+	"SyncState":                   "read",
+	"MpoolPending":                "read",
+	"StateMinerInfo":              "read",
+	"StateMinerPower":             "read",
+	"MinerGetBaseInfo":            "read",
+	"StateMinerAvailableBalance":  "read",
+	"StateReadState":              "read",
+	"StateGetActor":               "read",
+	"StateAccountKey":             "read",
+	"WalletList":                  "write",
+	"WalletDefaultAddress":        "write",
+	"ActorAddress":                "read",
+}
+
+// FaultKind selects how a faulty method answers.
+type FaultKind int
+
+// Fault kinds.
+const (
+	FaultRPCError     FaultKind = iota // HTTP 200 with a JSON-RPC error
+	FaultDelay                         // answer normally after Delay, or give up when the client does
+	FaultMalformed                     // HTTP 200 with truncated JSON
+	FaultHTTP500                       // plain-text HTTP 500
+	FaultUnauthorized                  // HTTP 401, as for a wrong token
+)
+
+// Fault is an injected failure of one method. The zero Fault answers a JSON-RPC error
+// with code 1.
+type Fault struct {
+	Kind    FaultKind
+	Delay   time.Duration // FaultDelay
+	Code    int           // FaultRPCError; 0 means 1, Lotus's generic error code
+	Message string        // FaultRPCError; empty means a generic message
+}
+
+// apiMethod names a method of one API, "daemon" or "miner".
+type apiMethod struct{ api, method string }
+
+// Server is a running fake daemon and lotus-miner on loopback.
+type Server struct {
+	DaemonURL   string // http://127.0.0.1:PORT/rpc/v1
+	MinerURL    string // http://127.0.0.1:PORT/rpc/v0
+	DaemonToken string // admin token of the daemon
+	MinerToken  string // admin token of the miner
+
+	daemon, miner *httptest.Server
+
+	mu       sync.Mutex
+	requests map[apiMethod]int
+	faults   map[apiMethod]Fault
+}
+
+// Start serves s: the daemon on /rpc/v1 and /rpc/v0 like real Lotus, the miner on /rpc/v0.
+func Start(s *Scenario) *Server {
+	// go-jsonrpc's server logs every error answer (unknown methods included, which lotus-miner
+	// answers for Net* by design); in tests and the demo that is noise.
+	_ = logging.SetLogLevel("rpc", "fatal")
+	srv := &Server{
+		DaemonToken: daemonToken,
+		MinerToken:  minerToken,
+		requests:    map[apiMethod]int{},
+		faults:      map[apiMethod]Fault{},
+	}
+	daemon := http.NewServeMux()
+	daemon.Handle("/rpc/v1", rpcServer(&daemonHandler{s: s}))
+	daemon.Handle("/rpc/v0", rpcServer(&daemonHandler{s: s, v0: true}))
+	miner := http.NewServeMux()
+	miner.Handle("/rpc/v0", rpcServer(&minerHandler{s: s}))
+
+	srv.daemon = httptest.NewServer(srv.front("daemon", daemonToken, daemon))
+	srv.miner = httptest.NewServer(srv.front("miner", minerToken, miner))
+	srv.DaemonURL = srv.daemon.URL + "/rpc/v1"
+	srv.MinerURL = srv.miner.URL + "/rpc/v0"
+	return srv
+}
+
+func rpcServer(handler any) *jsonrpc.RPCServer {
+	rpc := jsonrpc.NewServer(jsonrpc.WithServerErrors(rpcErrors))
+	rpc.Register("Filecoin", handler)
+	return rpc
+}
+
+// Close stops both nodes, waiting for calls in flight.
+func (s *Server) Close() {
+	s.daemon.Close()
+	s.miner.Close()
+}
+
+// CloseDaemon stops only the daemon, so its URL refuses connections while the miner answers.
+func (s *Server) CloseDaemon() { s.daemon.Close() }
+
+// DaemonEndpoint returns the daemon's /rpc/v1 endpoint with its admin token.
+func (s *Server) DaemonEndpoint() lotusapi.Endpoint {
+	return lotusapi.Endpoint{URL: s.DaemonURL, Token: s.DaemonToken, Source: "lotustest"}
+}
+
+// MinerEndpoint returns the miner's endpoint with its admin token.
+func (s *Server) MinerEndpoint() lotusapi.Endpoint {
+	return lotusapi.Endpoint{URL: s.MinerURL, Token: s.MinerToken, Source: "lotustest"}
+}
+
+// Requests returns how many requests api ("daemon" or "miner") received per method,
+// counting those refused or failed by auth and faults.
+func (s *Server) Requests(api string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	counts := map[string]int{}
+	for k, n := range s.requests {
+		if k.api == api {
+			counts[k.method] = n
+		}
+	}
+	return counts
+}
+
+// ResetRequests zeroes the request counts.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.requests)
+}
+
+// SetFault makes method of api ("daemon" or "miner") fail as f until ClearFaults.
+func (s *Server) SetFault(api, method string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[apiMethod{api, method}] = f
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}
+
+// front wraps an API's go-jsonrpc handler with what sits in front of it in Lotus (auth and
+// permissions) and in a test (counting and faults).
+func (s *Server) front(api, token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "reading request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		// An undecodable request goes on to go-jsonrpc, which answers it with a parse error.
+		var req struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		_ = json.Unmarshal(body, &req)
+		method := strings.TrimPrefix(req.Method, "Filecoin.")
+
+		s.mu.Lock()
+		s.requests[apiMethod{api, method}]++
+		fault, faulty := s.faults[apiMethod{api, method}]
+		s.mu.Unlock()
+
+		// Lotus: no header is read access, a wrong token is refused outright.
+		auth := r.Header.Get("Authorization")
+		if auth != "" && auth != "Bearer "+token {
+			unauthorized(w)
+			return
+		}
+		if faulty && !fault.apply(w, r, req.ID) {
+			return
+		}
+		if need := perms[method]; auth == "" && need != "" && need != "read" {
+			writeRPCError(w, req.ID, 1, fmt.Sprintf("missing permission to invoke '%s' (need '%s')", method, need))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apply answers r as f says; it returns true when the request should still be served.
+func (f Fault) apply(w http.ResponseWriter, r *http.Request, id json.RawMessage) bool {
+	switch f.Kind {
+	case FaultDelay:
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-r.Context().Done():
+			return false
+		}
+	case FaultMalformed:
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"Cids":[{"/":"bafy2bz`, idOrNull(id))
+	case FaultHTTP500:
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+	case FaultUnauthorized:
+		unauthorized(w)
+	default:
+		code, message := f.Code, f.Message
+		if code == 0 {
+			code = 1
+		}
+		if message == "" {
+			message = "lotustest: injected fault"
+		}
+		writeRPCError(w, id, code, message)
+	}
+	return false
+}
+
+func unauthorized(w http.ResponseWriter) {
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+}
+
+// writeRPCError answers like go-jsonrpc for a method that returned an error: HTTP 200.
+func writeRPCError(w http.ResponseWriter, id json.RawMessage, code int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"jsonrpc": "2.0",
+		"id":      json.RawMessage(idOrNull(id)),
+		"error":   map[string]any{"code": code, "message": message},
+	})
+}
+
+// idOrNull returns the request id to echo, null for a notification.
+func idOrNull(id json.RawMessage) []byte {
+	if len(id) == 0 {
+		return []byte("null")
+	}
+	return id
+}

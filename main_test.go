@@ -1,0 +1,279 @@
+// The command: flags, exit codes, faults, the lock, --check and --demo, run in-process against the fake Lotus.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+	"github.com/lotus-farcaster/lotus-farcaster/metrics"
+	"github.com/lotus-farcaster/lotus-farcaster/textfile"
+)
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		wantErr    string
+		collectors string
+	}{
+		{args: nil, collectors: "chain,net,mpool,alerts,miner,money"},
+		{args: []string{"--collectors", "chain,money"}, collectors: "chain,money"},
+		{args: []string{"--collectors", "-net,-alerts"}, collectors: "chain,mpool,miner,money"},
+		{args: []string{"--collectors", "chain,-net"}, wantErr: "mix of names and -names"},
+		{args: []string{"--collectors", "sealing"}, wantErr: `unknown collector "sealing"`},
+		{args: []string{"--timeout", "0s"}, wantErr: "--timeout must be positive"},
+		{args: []string{"--log.level", "loud"}, wantErr: "--log.level"},
+		{args: []string{"--output", "x.prom", "--textfile-dir", "/tmp"}, wantErr: "exclude each other"},
+		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
+		{args: []string{"--no-such-flag"}, wantErr: "flag provided but not defined"},
+	} {
+		c, err := parseFlags(tc.args, &bytes.Buffer{})
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v: error %v, want %q", tc.args, err, tc.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%v: %v", tc.args, err)
+		case strings.Join(collectorNames(c.collectors), ",") != tc.collectors:
+			t.Errorf("%v: collectors %v, want %s", tc.args, collectorNames(c.collectors), tc.collectors)
+		}
+	}
+}
+
+// apiFlag turns a fake server URL into Lotus's TOKEN:MULTIADDR form.
+func apiFlag(t *testing.T, rawURL, token string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(u.Host)
+	return token + ":/ip4/" + host + "/tcp/" + port + "/http"
+}
+
+// runResult is one in-process run of the command.
+type runResult struct {
+	code           int
+	stdout, stderr string
+	file           string // path of the written file
+}
+
+func runWith(t *testing.T, fake *lotustest.Server, extra ...string) runResult {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "lotus.prom")
+	args := append([]string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken),
+		"--output", out,
+	}, extra...)
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return runResult{code, stdout.String(), stderr.String(), out}
+}
+
+func TestRunHealthy(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	r := runWith(t, fake)
+	if r.code != exitOK || r.stderr != "" || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and silence", r.code, r.stdout, r.stderr)
+	}
+	got := parseFile(t, r.file)
+	wantValue(t, got, "lotus_up", map[string]string{"api": "daemon", "miner_id": "f01234"}, 1)
+	wantValue(t, got, "lotus_exporter_rpc_requests", map[string]string{"api": "miner"}, float64(total(fake.Requests("miner"))))
+	wantValue(t, got, "lotus_exporter_rpc_requests", map[string]string{"api": "daemon"}, float64(total(fake.Requests("daemon"))))
+}
+
+func total(byMethod map[string]int) int {
+	n := 0
+	for _, c := range byMethod {
+		n += c
+	}
+	return n
+}
+
+// A failing or slow method costs only its own collector; the file is complete either way.
+func TestRunFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name, api, method string
+		fault             lotustest.Fault
+		failed            string // the collector that must fail
+		daemonUp          float64
+	}{
+		{"rpc error", "daemon", "StateMinerPower", lotustest.Fault{Kind: lotustest.FaultRPCError, Message: "power table unavailable"}, "miner", 1},
+		{"slow method", "daemon", "SyncState", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: time.Hour}, "chain", 1},
+		{"malformed body", "daemon", "MpoolPending", lotustest.Fault{Kind: lotustest.FaultMalformed}, "mpool", 1},
+		{"http 500", "miner", "LogAlerts", lotustest.Fault{Kind: lotustest.FaultHTTP500}, "alerts", 1},
+		{"wallet 401", "daemon", "WalletList", lotustest.Fault{Kind: lotustest.FaultUnauthorized}, "money", 1},
+		{"daemon rejects token", "daemon", "Version", lotustest.Fault{Kind: lotustest.FaultUnauthorized}, "chain", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := lotustest.Start(lotustest.Small())
+			defer fake.Close()
+			fake.SetFault(tc.api, tc.method, tc.fault)
+			start := time.Now()
+			r := runWith(t, fake, "--timeout", "3s")
+			// Generous bound: this checks the run does not wait out an hour-long call.
+			if elapsed := time.Since(start); elapsed > 30*time.Second {
+				t.Errorf("run took %s with --timeout 3s", elapsed)
+			}
+			if r.code != exitFailed {
+				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+			}
+			if strings.Contains(r.stderr, fake.DaemonToken) || strings.Contains(r.stderr, fake.MinerToken) {
+				t.Errorf("token on stderr:\n%s", r.stderr)
+			}
+			got := parseFile(t, r.file)
+			wantValue(t, got, "lotus_up", map[string]string{"api": "daemon"}, tc.daemonUp)
+			wantValue(t, got, "lotus_up", map[string]string{"api": "miner"}, 1)
+			wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": tc.failed}, 0)
+			if tc.daemonUp == 0 {
+				// Every collector needs the daemon; what the miner alone answers is still there.
+				wantValue(t, got, "lotus_alert_active", map[string]string{"api": "miner", "subsystem": "precommit-batch"}, 1)
+				return
+			}
+			for _, c := range metrics.All {
+				if c.Name() != tc.failed {
+					wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}, 1)
+				}
+			}
+			wantValue(t, got, "lotus_chain_head_epoch", nil, 4999873)
+		})
+	}
+}
+
+func TestOverlappingRunRefused(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	dir := t.TempDir()
+	unlock, err := textfile.Lock(filepath.Join(dir, "lotus-f01234.prom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	var stderr bytes.Buffer
+	code := run([]string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken),
+		"--textfile-dir", dir,
+	}, &bytes.Buffer{}, &stderr)
+	if code != exitNotWritten || !strings.Contains(stderr.String(), "still writing") {
+		t.Errorf("exit %d, stderr %q; want %d and a message about the other run", code, stderr.String(), exitNotWritten)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lotus-f01234.prom")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run wrote the file (stat: %v)", err)
+	}
+}
+
+// With lotus-miner down its ID is unknown; the only file of ours in the folder is rewritten
+// under that miner's ID, so its alerts fire, and the daemon-side miner metrics stay.
+func TestMinerDownRewritesItsFile(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	dir := t.TempDir()
+	target := filepath.Join(dir, "lotus-f01234.prom")
+	if err := os.WriteFile(target, []byte("# earlier run\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	code := run([]string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"--miner-api", fake.MinerToken + ":/ip4/127.0.0.1/tcp/1/http", // nothing listens on port 1
+		"--textfile-dir", dir,
+	}, &bytes.Buffer{}, &stderr)
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d", code, exitFailed)
+	}
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "miner API unreachable") {
+		t.Errorf("want one stderr line about the miner, got:\n%s", stderr.String())
+	}
+	got := parseFile(t, target)
+	wantValue(t, got, "lotus_up", map[string]string{"api": "miner", "miner_id": "f01234"}, 0)
+	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "money"}, 1)
+	wantValue(t, got, "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f01234"}, 1892568749047808)
+}
+
+func TestCheck(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	dir := t.TempDir()
+	args := []string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken),
+		"--textfile-dir", dir, "--check",
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"found via:  --daemon-api flag", fake.DaemonURL, "1.36.2+mainnet+git.0f1d2e3 (API 2.3.0)",
+		"found via:  --miner-api flag", fake.MinerURL, "miner ID:   f01234",
+		filepath.Join(dir, "lotus-f01234.prom"), "chosen by:  --textfile-dir", "verdict: OK",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, fake.DaemonToken) || strings.Contains(out, fake.MinerToken) {
+		t.Errorf("--check printed a token:\n%s", out)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("--check left files behind: %v", entries)
+	}
+
+	fake.CloseDaemon()
+	stdout.Reset()
+	if code := run(args, &stdout, &stderr); code != exitFailed || !strings.Contains(stdout.String(), "verdict: PROBLEM") {
+		t.Errorf("daemon down: exit %d, want %d with a PROBLEM verdict:\n%s", code, exitFailed, stdout.String())
+	}
+}
+
+func TestDiscoveryErrorIsUsageExit(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run([]string{"--daemon-api", "/ip4/1.2.3/tcp/1234/http", "--miner-api", "/ip4/127.0.0.1/tcp/1/http",
+		"--output", filepath.Join(t.TempDir(), "x.prom")}, &bytes.Buffer{}, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "daemon API not usable") {
+		t.Errorf("exit %d, stderr %q; want %d and the discovery error", code, stderr.String(), exitUsage)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo.prom")
+	var stderr bytes.Buffer
+	if code := run([]string{"--demo", "--output", out}, &bytes.Buffer{}, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "# DEMO DATA") {
+		t.Errorf("demo output not marked as demo data:\n%.200s", data)
+	}
+	got := parseFile(t, out)
+	// The demo's head follows the wall clock, so the chain looks synced.
+	head := got["lotus_chain_head_epoch"].Metric[0].Gauge.GetValue()
+	expected := got["lotus_chain_expected_epoch"].Metric[0].Gauge.GetValue()
+	if expected-head > 1 || expected < head {
+		t.Errorf("demo head %v, expected epoch %v: want them within one epoch", head, expected)
+	}
+	for _, c := range metrics.All {
+		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}, 1)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := run([]string{"--version"}, &stdout, &bytes.Buffer{}); code != exitOK || !strings.HasPrefix(stdout.String(), "lotus-farcaster, version") {
+		t.Errorf("exit %d, output %q", code, stdout.String())
+	}
+}

@@ -1,0 +1,178 @@
+// The collector spine: run every collector concurrently under one deadline and report on each.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const namespace = "lotus"
+
+// Collector reads one area of Lotus and sends const metrics to ch. An error means the
+// area is incomplete; metrics sent before it are kept.
+type Collector interface {
+	Name() string
+	Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error
+}
+
+// All is every collector, in the order they are documented. Adding a collector is one
+// file and one line here.
+var All = []Collector{
+	Chain{},
+	Net{},
+	Mpool{},
+	Alerts{},
+	Miner{},
+	Money{},
+}
+
+// Outcome is how one collector fared.
+type Outcome struct {
+	Name     string
+	Err      error
+	Duration time.Duration
+}
+
+// Run is one run's result. It is a prometheus.Collector that replays the collected
+// metrics and adds the exporter's own health metrics.
+type Run struct {
+	Started  time.Time
+	Duration time.Duration
+	Outcomes []Outcome
+	src      *Sources
+	metrics  []prometheus.Metric
+}
+
+// Execute runs the collectors concurrently. A collector still running when ctx ends is
+// reported as failed with ctx's error, keeping what it read before; the others are unaffected.
+func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
+	run := &Run{Started: src.Now, src: src, Outcomes: make([]Outcome, len(collectors))}
+	results := make([][]prometheus.Metric, len(collectors))
+	var wg sync.WaitGroup
+	for i, c := range collectors {
+		wg.Go(func() {
+			start := time.Now()
+			ms, err := runOne(ctx, c, src)
+			results[i] = ms
+			run.Outcomes[i] = Outcome{Name: c.Name(), Err: err, Duration: time.Since(start)}
+		})
+	}
+	wg.Wait()
+	for _, ms := range results {
+		run.metrics = append(run.metrics, ms...)
+	}
+	run.Duration = time.Since(src.Now)
+	return run
+}
+
+// lateGrace is how long a collector may take to return once the deadline has passed:
+// its calls fail at once then, and what it read before is worth keeping.
+const lateGrace = time.Second
+
+// runOne runs c in its own goroutine so that a collector ignoring ctx cannot hold the
+// run more than lateGrace past its deadline.
+func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric, error) {
+	type result struct {
+		metrics []prometheus.Metric
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ch := make(chan prometheus.Metric)
+		var ms []prometheus.Metric
+		drained := make(chan struct{})
+		go func() {
+			for m := range ch {
+				ms = append(ms, m)
+			}
+			close(drained)
+		}()
+		err := c.Update(ctx, src, ch)
+		close(ch)
+		<-drained
+		done <- result{ms, err}
+	}()
+	select {
+	case r := <-done:
+		return r.metrics, r.err
+	case <-ctx.Done():
+	}
+	select {
+	case r := <-done:
+		if r.err == nil {
+			r.err = ctx.Err()
+		}
+		return r.metrics, r.err
+	case <-time.After(lateGrace):
+		return nil, ctx.Err()
+	}
+}
+
+// Failed lists the outcomes with an error.
+func (r *Run) Failed() []Outcome {
+	var out []Outcome
+	for _, o := range r.Outcomes {
+		if o.Err != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+var (
+	upDesc = prometheus.NewDesc("lotus_up",
+		"1 when the Lotus API answered and accepted the token this run.", []string{"api"}, nil)
+	collectorSuccessDesc = prometheus.NewDesc("lotus_exporter_collector_success",
+		"1 when the collector finished without error.", []string{"collector"}, nil)
+	collectorDurationDesc = prometheus.NewDesc("lotus_exporter_collector_duration_seconds",
+		"Wall time spent in the collector.", []string{"collector"}, nil)
+	runDurationDesc = prometheus.NewDesc("lotus_exporter_run_duration_seconds",
+		"Wall time of the whole run, from start to the last collector.", nil, nil)
+	runTimestampDesc = prometheus.NewDesc("lotus_exporter_run_timestamp_seconds",
+		"Unix time the run started.", nil, nil)
+	rpcRequestsDesc = prometheus.NewDesc("lotus_exporter_rpc_requests",
+		"JSON-RPC requests made this run.", []string{"api"}, nil)
+)
+
+// Describe sends nothing: the run is an unchecked collector, its metrics vary with what Lotus answers.
+func (r *Run) Describe(chan<- *prometheus.Desc) {}
+
+// Collect replays the collected metrics and adds lotus_up and the exporter's health.
+func (r *Run) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range r.metrics {
+		ch <- m
+	}
+	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Daemon != nil), "daemon")
+	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Miner != nil), "miner")
+	for _, o := range r.Outcomes {
+		ch <- prometheus.MustNewConstMetric(collectorSuccessDesc, prometheus.GaugeValue, boolValue(o.Err == nil), o.Name)
+		ch <- prometheus.MustNewConstMetric(collectorDurationDesc, prometheus.GaugeValue, o.Duration.Seconds(), o.Name)
+	}
+	ch <- prometheus.MustNewConstMetric(runDurationDesc, prometheus.GaugeValue, r.Duration.Seconds())
+	ch <- prometheus.MustNewConstMetric(runTimestampDesc, prometheus.GaugeValue, float64(r.Started.UnixNano())/1e9)
+	ch <- prometheus.MustNewConstMetric(rpcRequestsDesc, prometheus.GaugeValue, float64(r.src.DaemonRequests.Load()), "daemon")
+	ch <- prometheus.MustNewConstMetric(rpcRequestsDesc, prometheus.GaugeValue, float64(r.src.MinerRequests.Load()), "miner")
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// wrap prefixes err with the method that returned it, so a stderr line names the call.
+func wrap(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", method, err)
+}
+
+// joinErrs is errors.Join, named for reading: several independent parts each may fail.
+func joinErrs(errs ...error) error { return errors.Join(errs...) }

@@ -1,0 +1,100 @@
+// Message pool: all pending messages, and those sent by the miner's own addresses.
+package metrics
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Mpool reports the daemon's pending messages. Stuck messages from the worker or a
+// control address delay PoSt and pre-commits, so those are counted per address.
+type Mpool struct{}
+
+var _ Collector = Mpool{}
+
+var (
+	mpoolPendingDesc = prometheus.NewDesc("lotus_mpool_pending_messages",
+		"All pending messages in the daemon's message pool.", nil, nil)
+	mpoolLocalDesc = prometheus.NewDesc("lotus_mpool_local_pending_messages",
+		"Pending messages sent by the miner's own addresses (address is the ID address).", []string{"address", "role"}, nil)
+)
+
+// Name implements Collector.
+func (Mpool) Name() string { return "mpool" }
+
+// Update implements Collector.
+func (Mpool) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
+	if err := src.needDaemon(false); err != nil {
+		return err
+	}
+	pending, err := src.Daemon.MpoolPending(ctx, src.Head.Key())
+	if err != nil {
+		return wrap("MpoolPending", err)
+	}
+	ch <- prometheus.MustNewConstMetric(mpoolPendingDesc, prometheus.GaugeValue, float64(len(pending)))
+
+	if src.MinerID == "" {
+		return errNoMinerID
+	}
+	roles, err := minerRoles(src)
+	if err != nil {
+		return err
+	}
+	keys, err := src.AccountKeys()
+	if err != nil {
+		return err
+	}
+	// A sender appears as its key address or, less often, its ID address.
+	idOf := make(map[string]string)
+	for _, r := range roles {
+		idOf[r.address] = r.address
+		if key := keys[r.address]; key != "" {
+			idOf[key] = r.address
+		}
+	}
+	count := make(map[string]int)
+	for _, m := range pending {
+		if id, ok := idOf[m.Message.From]; ok {
+			count[id]++
+		}
+	}
+	for _, r := range roles {
+		if r.role == roleBeneficiary {
+			continue // the beneficiary only receives; its messages are not the miner's
+		}
+		ch <- prometheus.MustNewConstMetric(mpoolLocalDesc, prometheus.GaugeValue, float64(count[r.address]), r.address, r.role)
+	}
+	return nil
+}
+
+// Roles of the miner's addresses, as used in the role label.
+const (
+	roleOwner       = "owner"
+	roleWorker      = "worker"
+	roleControl     = "control"
+	roleBeneficiary = "beneficiary"
+	roleLocal       = "local"
+)
+
+// minerAddress is one of the miner's addresses in one role; name tells controls apart.
+type minerAddress struct {
+	address, role, name string
+}
+
+// minerRoles lists the miner's owner, worker, control and beneficiary ID addresses.
+func minerRoles(src *Sources) ([]minerAddress, error) {
+	info, err := src.MinerInfo()
+	if err != nil {
+		return nil, err
+	}
+	roles := []minerAddress{
+		{info.Owner, roleOwner, roleOwner},
+		{info.Worker, roleWorker, roleWorker},
+	}
+	for i, c := range info.ControlAddresses {
+		roles = append(roles, minerAddress{c, roleControl, fmt.Sprintf("control-%d", i)})
+	}
+	return append(roles, minerAddress{info.Beneficiary, roleBeneficiary, roleBeneficiary}), nil
+}

@@ -1,0 +1,209 @@
+// What one run reads from: the two Lotus APIs, pinned to the head tipset read once at the start.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
+)
+
+// Sources is shared by all collectors of a run. An API that could not be reached is nil,
+// and the reason is in DaemonErr or MinerErr.
+type Sources struct {
+	Daemon        *lotusapi.Daemon
+	DaemonVersion lotusapi.Version
+	DaemonErr     error
+	Head          *lotusapi.TipSet // nil when the daemon is down
+
+	Miner        *lotusapi.Miner
+	MinerVersion lotusapi.Version
+	MinerErr     error
+	MinerID      string // "" when unknown
+
+	Now time.Time // the run's wall-clock time, so every time-derived value agrees
+
+	DaemonRequests atomic.Int64
+	MinerRequests  atomic.Int64
+
+	// Looked up at most once per run, by whichever collector asks first.
+	MinerInfo   func() (lotusapi.MinerInfo, error)
+	AccountKeys func() (map[string]string, error)
+
+	closers []func()
+}
+
+// Connect dials both APIs in parallel and reads what every collector needs first: the
+// versions (which prove the API answers and accepts the token), the head tipset and the miner ID.
+// A nil endpoint means that API was not found. ctx is the whole run's: the lookups shared by
+// collectors use it later.
+func Connect(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Time) *Sources {
+	src := &Sources{Now: now, DaemonErr: errNotFound, MinerErr: errNotFound}
+	// An API that hangs on its first call must leave the collectors of the other at least
+	// half the run's time.
+	connectCtx, cancel := context.WithCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		connectCtx, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
+	}
+	defer cancel()
+	var wg sync.WaitGroup
+	if daemon != nil {
+		wg.Go(func() { src.connectDaemon(connectCtx, *daemon) })
+	}
+	if miner != nil {
+		wg.Go(func() { src.connectMiner(connectCtx, *miner) })
+	}
+	wg.Wait()
+	src.MinerInfo = sync.OnceValues(func() (lotusapi.MinerInfo, error) { return src.minerInfo(ctx) })
+	src.AccountKeys = sync.OnceValues(func() (map[string]string, error) { return src.accountKeys(ctx) })
+	return src
+}
+
+var errNotFound = errors.New("API not found")
+
+func (s *Sources) connectDaemon(ctx context.Context, ep lotusapi.Endpoint) {
+	d, closer, err := lotusapi.DialDaemon(ctx, ep, &s.DaemonRequests)
+	if err != nil {
+		s.DaemonErr = err
+		return
+	}
+	s.closers = append(s.closers, closer)
+	var head *lotusapi.TipSet
+	var headErr error
+	err = parallel(
+		func() (err error) { s.DaemonVersion, err = d.Version(ctx); return err },
+		func() error { head, headErr = d.ChainHead(ctx); return nil },
+	)
+	if err == nil && headErr != nil {
+		err = fmt.Errorf("ChainHead: %w", headErr)
+	}
+	if err == nil && (head == nil || len(head.Blocks) == 0) {
+		err = errors.New("ChainHead returned an empty tipset")
+	}
+	if err != nil {
+		s.DaemonErr = err
+		return
+	}
+	s.Daemon, s.Head, s.DaemonErr = d, head, nil
+}
+
+func (s *Sources) connectMiner(ctx context.Context, ep lotusapi.Endpoint) {
+	m, closer, err := lotusapi.DialMiner(ctx, ep, &s.MinerRequests)
+	if err != nil {
+		s.MinerErr = err
+		return
+	}
+	s.closers = append(s.closers, closer)
+	var id string
+	err = parallel(
+		func() (err error) { s.MinerVersion, err = m.Version(ctx); return err },
+		func() (err error) { id, err = m.ActorAddress(ctx); return err },
+	)
+	if err != nil {
+		s.MinerErr = err
+		return
+	}
+	s.Miner, s.MinerID, s.MinerErr = m, id, nil
+}
+
+// Close releases the API clients.
+func (s *Sources) Close() {
+	for _, c := range s.closers {
+		c()
+	}
+}
+
+// errDaemonDown and errNoMiner are what collectors report when they cannot start.
+var (
+	errDaemonDown = errors.New("daemon API unavailable")
+	errMinerDown  = errors.New("miner API unavailable")
+	errNoMinerID  = errors.New("miner ID unknown")
+)
+
+// needDaemon returns an error unless the daemon is up; with miner also the miner ID must be known.
+func (s *Sources) needDaemon(miner bool) error {
+	switch {
+	case s.Daemon == nil:
+		return errDaemonDown
+	case miner && s.MinerID == "":
+		return errNoMinerID
+	}
+	return nil
+}
+
+func (s *Sources) minerInfo(ctx context.Context) (lotusapi.MinerInfo, error) {
+	if err := s.needDaemon(true); err != nil {
+		return lotusapi.MinerInfo{}, err
+	}
+	info, err := s.Daemon.StateMinerInfo(ctx, s.MinerID, s.Head.Key())
+	if err != nil {
+		return info, fmt.Errorf("StateMinerInfo: %w", err)
+	}
+	return info, nil
+}
+
+// accountKeys maps the miner's owner, worker, control and beneficiary ID addresses to their
+// key addresses. An address without one (a multisig owner, say) is left out: it is not an error.
+func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
+	info, err := s.MinerInfo()
+	if err != nil {
+		return nil, err
+	}
+	ids := uniq(append([]string{info.Owner, info.Worker, info.Beneficiary}, info.ControlAddresses...))
+	keys := make([]string, len(ids))
+	calls := make([]func() error, len(ids))
+	for i, id := range ids {
+		calls[i] = func() error {
+			key, err := s.Daemon.StateAccountKey(ctx, id, s.Head.Key())
+			if lotusapi.IsRPCError(err) {
+				return nil // not an account actor: no key address
+			}
+			keys[i] = key
+			return err
+		}
+	}
+	if err := parallel(calls...); err != nil {
+		return nil, fmt.Errorf("StateAccountKey: %w", err)
+	}
+	out := make(map[string]string, len(ids))
+	for i, id := range ids {
+		if keys[i] != "" {
+			out[id] = keys[i]
+		}
+	}
+	return out, nil
+}
+
+// parallel runs fns concurrently and joins their errors.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// uniq drops empty and repeated strings, keeping the first occurrence's order.
+func uniq(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0:0]
+	for _, s := range ss {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// IsConsequence reports whether a collector failed only because an API was down or the
+// miner unknown, which the run reports once on its own.
+func IsConsequence(err error) bool {
+	return errors.Is(err, errDaemonDown) || errors.Is(err, errMinerDown) || errors.Is(err, errNoMinerID)
+}

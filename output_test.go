@@ -1,0 +1,165 @@
+// The whole output for the small scenario: golden file, promlint, and the metric catalogue.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+	"github.com/lotus-farcaster/lotus-farcaster/metrics"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/small.prom from the current output")
+
+// smallRun runs every collector against the small scenario at a fixed wall-clock time.
+func smallRun(t *testing.T) []*dto.MetricFamily {
+	t.Helper()
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	defer fake.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
+	src := metrics.Connect(ctx, &d, &m, time.Unix(int64(sc.Head.Blocks[0].Timestamp)+45, 0))
+	defer src.Close()
+	run := metrics.Execute(ctx, src, metrics.All)
+	for _, o := range run.Failed() {
+		t.Errorf("collector %s failed: %v", o.Name, o.Err)
+	}
+	families, err := gather(run, src.MinerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return families
+}
+
+// volatile matches the values that change from run to run: timings and the build.
+var volatile = regexp.MustCompile(`^(lotus_exporter_(collector_duration_seconds|run_duration_seconds|run_timestamp_seconds)\{.*\}) .*$|^lotus_exporter_build_info\{.*$`)
+
+func TestGoldenSmallScenario(t *testing.T) {
+	var buf bytes.Buffer
+	if err := encode(&buf, smallRun(t), false); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for line := range strings.Lines(buf.String()) {
+		out.WriteString(volatile.ReplaceAllString(strings.TrimSuffix(line, "\n"), "$1 (varies)") + "\n")
+	}
+	const golden = "testdata/small.prom"
+	if *update {
+		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(want) {
+		t.Errorf("output differs from %s (go test -run Golden -update rewrites it):\n%s", golden, lineDiff(string(want), out.String()))
+	}
+	// What node_exporter's textfile collector will parse.
+	parseExposition(t, &buf)
+}
+
+// lineDiff lists lines only in want (-) or only in got (+).
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			b.WriteString("- " + l + "\n")
+		}
+	}
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			b.WriteString("+ " + l + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestPromlintClean(t *testing.T) {
+	families := smallRun(t)
+	problems, err := testutil.GatherAndLint(prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		return families, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestCatalogueMatchesCode checks docs/metrics.md against what the code emits: the same
+// names, types and labels (miner_id, on every series, is documented once above the tables).
+func TestCatalogueMatchesCode(t *testing.T) {
+	doc, err := os.Open("docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	documented := map[string]string{}
+	scanner := bufio.NewScanner(doc)
+	for scanner.Scan() {
+		cells := strings.Split(scanner.Text(), "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "lotus_") {
+			continue
+		}
+		name := strings.TrimSpace(cells[1])
+		documented[name] = strings.TrimSpace(cells[2]) + " | " + sortedLabels(strings.Split(cells[3], ","))
+	}
+
+	emitted := map[string]string{}
+	for _, f := range smallRun(t) {
+		labels := map[string]bool{}
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if l.GetName() != "miner_id" {
+					labels[l.GetName()] = true
+				}
+			}
+		}
+		var names []string
+		for l := range labels {
+			names = append(names, l)
+		}
+		emitted[f.GetName()] = strings.ToLower(f.GetType().String()) + " | " + sortedLabels(names)
+	}
+	for name, want := range documented {
+		if got, ok := emitted[name]; !ok {
+			t.Errorf("%s is documented but not emitted", name)
+		} else if got != want {
+			t.Errorf("%s: documented as %q, emitted as %q", name, want, got)
+		}
+	}
+	for name := range emitted {
+		if _, ok := documented[name]; !ok {
+			t.Errorf("%s is emitted but not in docs/metrics.md", name)
+		}
+	}
+}
+
+func sortedLabels(labels []string) string {
+	var out []string
+	for _, l := range labels {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
+}

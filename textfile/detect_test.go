@@ -1,0 +1,128 @@
+// Tests for DetectDir against fake /proc trees.
+
+package textfile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakeProc adds /proc/PID/cmdline with NUL-separated args to procDir.
+func fakeProc(t *testing.T, procDir, pid string, args ...string) {
+	t.Helper()
+	dir := filepath.Join(procDir, pid)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmdline := strings.Join(args, "\x00") + "\x00"
+	if err := os.WriteFile(filepath.Join(dir, "cmdline"), []byte(cmdline), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mkdirs creates the named folders under root and returns their paths.
+func mkdirs(t *testing.T, root string, names ...string) []string {
+	t.Helper()
+	var paths []string
+	for _, n := range names {
+		p := filepath.Join(root, n)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+func TestDetectDirFromProcess(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"equals form", []string{"/usr/bin/node_exporter", "--web.listen-address=:9100", "--collector.textfile.directory=/srv/textfile"}},
+		{"separate arg form", []string{"node_exporter", "--collector.textfile.directory", "/srv/textfile", "--collector.systemd"}},
+		{"debian name", []string{"/usr/bin/prometheus-node-exporter", "--collector.textfile.directory=/srv/textfile"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proc := t.TempDir()
+			// Entries DetectDir must skip: a non-process file, a process
+			// whose cmdline cannot be read, and an unrelated process.
+			if err := os.WriteFile(filepath.Join(proc, "meminfo"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mkdirs(t, proc, "7")
+			fakeProc(t, proc, "8", "/usr/sbin/sshd", "-D")
+			fakeProc(t, proc, "123", tt.args...)
+			// An existing candidate proves the process takes precedence.
+			candidates := mkdirs(t, t.TempDir(), "default")
+
+			d, err := DetectDir(proc, candidates)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Path != "/srv/textfile" {
+				t.Errorf("Path = %q, want /srv/textfile", d.Path)
+			}
+			if want := "--collector.textfile.directory of running node_exporter (pid 123)"; d.How != want {
+				t.Errorf("How = %q, want %q", d.How, want)
+			}
+		})
+	}
+}
+
+func TestDetectDirRelativeFlag(t *testing.T) {
+	proc := t.TempDir()
+	fakeProc(t, proc, "42", "./node_exporter", "--collector.textfile.directory=textfile")
+	if err := os.Symlink("/home/sp/node_exporter", filepath.Join(proc, "42", "cwd")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := DetectDir(proc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "/home/sp/node_exporter/textfile"; d.Path != want {
+		t.Errorf("Path = %q, want %q", d.Path, want)
+	}
+}
+
+func TestDetectDirFallsBackToCandidates(t *testing.T) {
+	proc := t.TempDir()
+	// Neither process names a folder node_exporter reads.
+	fakeProc(t, proc, "10", "/usr/local/bin/lotus-miner", "--collector.textfile.directory=/wrong")
+	fakeProc(t, proc, "11", "/usr/bin/node_exporter", "--web.listen-address=:9100")
+
+	root := t.TempDir()
+	dirs := mkdirs(t, root, "second", "third")
+	file := filepath.Join(root, "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A missing path and a plain file are skipped; order decides among folders.
+	candidates := []string{filepath.Join(root, "missing"), file, dirs[0], dirs[1]}
+
+	d, err := DetectDir(proc, candidates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Path != dirs[0] {
+		t.Errorf("Path = %q, want %q", d.Path, dirs[0])
+	}
+	if want := "existing folder " + dirs[0]; d.How != want {
+		t.Errorf("How = %q, want %q", d.How, want)
+	}
+}
+
+func TestDetectDirNoneFound(t *testing.T) {
+	root := t.TempDir()
+	_, err := DetectDir(filepath.Join(root, "no-proc"), []string{filepath.Join(root, "missing")})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "--textfile-dir") {
+		t.Errorf("message %q should be one line mentioning --textfile-dir", msg)
+	}
+}
