@@ -52,7 +52,7 @@ func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, 
 func checkAPI(out io.Writer, name string, ep *lotusapi.Endpoint, v lotusapi.Version, err error, up bool) bool {
 	fmt.Fprintf(out, "%s API:\n", name)
 	if ep == nil {
-		fmt.Fprintln(out, "  PROBLEM:    not found (see the error above)")
+		fmt.Fprintln(out, "  PROBLEM:    not found (the reason is on stderr)")
 		return false
 	}
 	fmt.Fprintf(out, "  found via:  %s\n  address:    %s\n", ep.Source, ep.URL)
@@ -69,30 +69,33 @@ func apiVersion(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d", v>>16, (v>>8)&0xff, v&0xff)
 }
 
-// checkTarget resolves the file a run would write and proves the folder is writable.
+// checkTarget resolves the file a run would write and proves its folder is writable.
 func checkTarget(c config, src *metrics.Sources) (target, how string, err error) {
+	dir := c.textfileDir
 	switch {
 	case c.output == "-":
 		return "-", "--output (stdout)", nil
 	case c.output != "":
-		target, how = c.output, "--output"
-	case c.textfileDir != "":
+		target, how, dir = c.output, "--output", filepath.Dir(c.output)
+	case dir != "":
 		how = "--textfile-dir"
 	default:
 		d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
 		if err != nil {
 			return "", "", err
 		}
-		how = d.How
+		dir, how = d.Path, d.How
 	}
 	if target == "" {
-		if target, err = outputPath(c, src); err != nil {
-			return "", "", err
+		name := "lotus-<miner id>.prom"
+		if src.MinerID != "" {
+			name = "lotus-" + src.MinerID + ".prom"
 		}
+		target = filepath.Join(dir, name)
 	}
-	f, err := os.CreateTemp(filepath.Dir(target), ".lotus-farcaster-check-*")
+	f, err := os.CreateTemp(dir, ".lotus-farcaster-check-*")
 	if err != nil {
-		return "", "", fmt.Errorf("cannot write in %s: %w", filepath.Dir(target), err)
+		return "", "", fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
 	f.Close()
 	os.Remove(f.Name())

@@ -30,9 +30,9 @@ import (
 
 // Exit codes; cron mails whatever is printed, and scripts can tell these apart.
 const (
-	exitOK        = 0 // every collector succeeded
-	exitFailed    = 1 // the file was written, but an API was down or a collector failed
-	exitUsage     = 2 // bad flags, or an API could not be found or its address is malformed
+	exitOK         = 0 // every collector succeeded
+	exitFailed     = 1 // the file was written, but an API was down or a collector failed
+	exitUsage      = 2 // bad flags, or an API could not be found or its address is malformed
 	exitNotWritten = 3 // nothing written: another run holds the lock, or the file could not be written
 )
 
@@ -69,14 +69,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	fs.StringVar(&c.daemonAPI, "daemon-api", "", "full node API as `TOKEN:MULTIADDR` (default: $FULLNODE_API_INFO, then $LOTUS_PATH or ~/.lotus, then the environment of a running lotus-miner)")
 	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR` (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
-	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile folder (default: that of a running node_exporter, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
-	fs.StringVar(&c.output, "output", "", "file to write instead of `PATH` lotus-<miner id>.prom in the textfile folder; - for stdout")
+	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
+	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
 	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "deadline for the whole run; keep it well inside the cron minute")
 	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(metrics.All), ",")+")")
 	fs.BoolVar(&c.check, "check", false, "print where each API and the textfile folder were found, test them, and exit")
 	fs.BoolVar(&c.demo, "demo", false, "read a built-in fake miner instead of Lotus and write lotus-f01234.prom in the current folder (or --textfile-dir/--output)")
 	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
-	level := fs.String("log.level", "info", "stderr log level: debug, info, warn or error")
+	level := fs.String("log.level", "info", "stderr log `LEVEL`: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -190,6 +190,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	target, err := outputPath(c, src)
 	if err != nil {
 		log.Error("nothing written", "err", err)
+		if discoveryFailed {
+			return exitUsage
+		}
 		return exitNotWritten
 	}
 	if target != "-" {
@@ -292,7 +295,7 @@ func outputPath(c config, src *metrics.Sources) (string, error) {
 		}
 	}
 	if len(ours) != 1 {
-		return "", fmt.Errorf("miner ID unknown (lotus-miner unreachable) and %d lotus-*.prom files in %s to choose from; pass --output", len(ours), dir)
+		return "", fmt.Errorf("miner ID unknown (lotus-miner not reached) and %d lotus-*.prom files in %s to choose from; pass --output", len(ours), dir)
 	}
 	src.MinerID = ours[0]
 	return filepath.Join(dir, "lotus-"+src.MinerID+".prom"), nil
