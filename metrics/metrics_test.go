@@ -168,7 +168,7 @@ lotus_miner_has_min_power 1
 # HELP lotus_miner_info lotus-miner version and the miner's addresses, value 1; *_addr are key addresses, the others ID addresses.
 # TYPE lotus_miner_info gauge
 lotus_miner_info{beneficiary="f0100",owner="f0100",owner_addr="f3rrfc6u4gdpcnfgzzxvgrmiwxr6c5c3bmhtlq3ks7eemv5g5h77zsse2octj7q7upp4gzhfmdytpzlmmiphat",peer_id="12D3KooWWaZL1t38qYQnECMjA34X7bF8JKtBtK22Wzmv59Em5Yqw",version="1.36.1+mainnet+git.9a8b7c6",worker="f0101",worker_addr="f3rnidsyu4pkj37iuki74vwlonhqx6snzfxzzyomwqkii3q5r3pzzfeutdcgbe6qoqlgehvbxti54g34h6k4iw"} 1
-# HELP lotus_miner_mining_eligible 1 when the miner is eligible to win blocks at the next epoch (MinerGetBaseInfo).
+# HELP lotus_miner_mining_eligible 1 when the miner is eligible to win blocks at the head (MinerGetBaseInfo).
 # TYPE lotus_miner_mining_eligible gauge
 lotus_miner_mining_eligible %s
 # HELP lotus_miner_power_bytes The miner's power, raw bytes and quality-adjusted.

@@ -28,7 +28,7 @@ var (
 	hasMinPowerDesc = prometheus.NewDesc("lotus_miner_has_min_power",
 		"1 when the miner meets the consensus minimum power.", nil, nil)
 	miningEligibleDesc = prometheus.NewDesc("lotus_miner_mining_eligible",
-		"1 when the miner is eligible to win blocks at the next epoch (MinerGetBaseInfo).", nil, nil)
+		"1 when the miner is eligible to win blocks at the head (MinerGetBaseInfo).", nil, nil)
 )
 
 // Name implements Collector.
@@ -60,8 +60,9 @@ func (Miner) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 			return wrap("StateMinerPower", err)
 		},
 		func() (err error) {
-			// Eligibility for the next round, as lotus-miner's own mining loop asks it.
-			base, baseErr = d.MinerGetBaseInfo(ctx, src.MinerID, src.Head.Height+1, tsk)
+			// At the head's own epoch its beacon entry is already in the head; a later epoch
+			// could make the daemon wait for drand.
+			base, baseErr = d.MinerGetBaseInfo(ctx, src.MinerID, src.Head.Height, tsk)
 			return wrap("MinerGetBaseInfo", baseErr)
 		},
 		func() error {
