@@ -45,6 +45,7 @@ type config struct {
 	timeout             time.Duration
 	collectors          []metrics.Collector
 	check, demo         bool
+	sectorDetails       bool
 	showVersion         bool
 	logLevel            slog.Level
 }
@@ -73,6 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
 	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "deadline for the whole run; keep it well inside the cron minute")
 	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(metrics.All), ",")+")")
+	fs.BoolVar(&c.sectorDetails, "sector-details", false, "also write one series per proving sector (deadline, partition, state): HIGH CARDINALITY, one series per sector on every scrape")
 	fs.BoolVar(&c.check, "check", false, "print where each API and the textfile folder were found, test them, and exit")
 	fs.BoolVar(&c.demo, "demo", false, "read a built-in fake miner instead of Lotus and write lotus-f01234.prom in the current folder (or --textfile-dir/--output)")
 	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
@@ -180,6 +182,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	src := metrics.Connect(ctx, daemonEP, minerEP, start)
 	defer src.Close()
+	src.Options = metrics.Options{SectorDetails: c.sectorDetails}
 	if daemonEP != nil && src.Daemon == nil {
 		log.Error("daemon API unreachable", "url", daemonEP.URL, "err", src.DaemonErr)
 	}
@@ -209,7 +212,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, o := range result.Failed() {
 		failed = true
 		if !metrics.IsConsequence(o.Err) { // the API's own line above already says why
-			log.Error("collector failed", "collector", o.Name, "err", o.Err)
+			log.Error("collector failed", "collector", o.Name, "err", oneLine(o.Err))
 		}
 	}
 
@@ -262,6 +265,9 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// oneLine joins the lines of an error that holds several (errors.Join), for a single log line.
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
 // textfileName is what outputPath writes; the miner ID keeps two miners on one host apart.
 var textfileName = regexp.MustCompile(`^lotus-([ft]0[0-9]+)\.prom$`)

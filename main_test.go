@@ -23,11 +23,11 @@ func TestParseFlags(t *testing.T) {
 		wantErr    string
 		collectors string
 	}{
-		{args: nil, collectors: "chain,net,mpool,alerts,miner,money"},
+		{args: nil, collectors: "chain,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage"},
 		{args: []string{"--collectors", "chain,money"}, collectors: "chain,money"},
-		{args: []string{"--collectors", "-net,-alerts"}, collectors: "chain,mpool,miner,money"},
+		{args: []string{"--collectors", "-net,-alerts,-jobs"}, collectors: "chain,mpool,miner,money,proving,sealing,workers,storage"},
 		{args: []string{"--collectors", "chain,-net"}, wantErr: "mix of names and -names"},
-		{args: []string{"--collectors", "sealing"}, wantErr: `unknown collector "sealing"`},
+		{args: []string{"--collectors", "sealin"}, wantErr: `unknown collector "sealin"`},
 		{args: []string{"--timeout", "0s"}, wantErr: "--timeout must be positive"},
 		{args: []string{"--log.level", "loud"}, wantErr: "--log.level"},
 		{args: []string{"--output", "x.prom", "--textfile-dir", "/tmp"}, wantErr: "exclude each other"},

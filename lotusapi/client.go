@@ -39,11 +39,25 @@ type FullNodeAPI struct {
 	StateAccountKey            func(context.Context, string, TipSetKey) (string, error)
 	WalletList                 func(context.Context) ([]string, error)
 	WalletDefaultAddress       func(context.Context) (string, error)
+	StateMinerProvingDeadline  func(context.Context, string, TipSetKey) (*DeadlineInfo, error)
+	StateMinerDeadlines        func(context.Context, string, TipSetKey) ([]Deadline, error)
+	StateMinerPartitions       func(context.Context, string, uint64, TipSetKey) ([]Partition, error)
+	StateMinerSectorCount      func(context.Context, string, TipSetKey) (MinerSectors, error)
 }
 
 // MinerAPI holds the lotus-miner methods read here.
 type MinerAPI struct {
-	ActorAddress func(context.Context) (string, error)
+	ActorAddress        func(context.Context) (string, error)
+	SectorsSummary      func(context.Context) (map[string]int, error)
+	SectorsListInStates func(context.Context, []string) ([]uint64, error)
+	SectorsStatus       func(context.Context, uint64, bool) (SectorInfo, error)
+	WorkerStats         func(context.Context) (map[string]WorkerStats, error)
+	WorkerJobs          func(context.Context) (map[string][]WorkerJob, error)
+	SealingSchedDiag    func(context.Context, bool) (*SchedDiag, error)
+	StorageList         func(context.Context) (StorageIDs, error)
+	StorageLocal        func(context.Context) (map[string]string, error)
+	StorageInfo         func(context.Context, string) (StorageInfo, error)
+	StorageStat         func(context.Context, string) (FsStat, error)
 }
 
 // Daemon is a client of the full node.

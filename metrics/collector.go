@@ -29,6 +29,11 @@ var All = []Collector{
 	Alerts{},
 	Miner{},
 	Money{},
+	Proving{},
+	Sealing{},
+	Jobs{},
+	Workers{},
+	Storage{},
 }
 
 // Outcome is how one collector fared.
@@ -166,6 +171,22 @@ func boolValue(b bool) float64 {
 	return 0
 }
 
+// parallelLimit runs fns with at most limit at a time and joins their errors.
+func parallelLimit(limit int, fns ...func() error) error {
+	errs := make([]error, len(fns))
+	slots := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = fn()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // wrap prefixes err with the method that returned it, so a stderr line names the call.
 func wrap(method string, err error) error {
 	if err == nil {
@@ -176,3 +197,17 @@ func wrap(method string, err error) error {
 
 // joinErrs is errors.Join, named for reading: several independent parts each may fail.
 func joinErrs(errs ...error) error { return errors.Join(errs...) }
+
+// summarize keeps a joined error to one line: the first failure and how many there were,
+// so a hundred failing sectors make one stderr line, not a hundred.
+func summarize(err error) error {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err
+	}
+	errs := joined.Unwrap()
+	if len(errs) < 2 {
+		return err
+	}
+	return fmt.Errorf("%w (and %d more failures)", errs[0], len(errs)-1)
+}

@@ -30,9 +30,12 @@ type Sources struct {
 	DaemonRequests atomic.Int64
 	MinerRequests  atomic.Int64
 
+	Options Options
+
 	// Looked up at most once per run, by whichever collector asks first.
 	MinerInfo   func() (lotusapi.MinerInfo, error)
 	AccountKeys func() (map[string]string, error)
+	workers     func() (workerSet, error)
 
 	closers []func()
 }
@@ -60,6 +63,7 @@ func Connect(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Tim
 	wg.Wait()
 	src.MinerInfo = sync.OnceValues(func() (lotusapi.MinerInfo, error) { return src.minerInfo(ctx) })
 	src.AccountKeys = sync.OnceValues(func() (map[string]string, error) { return src.accountKeys(ctx) })
+	src.workers = sync.OnceValues(func() (workerSet, error) { return src.workerSet(ctx) })
 	return src
 }
 
@@ -178,16 +182,45 @@ func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// parallel runs fns concurrently and joins their errors.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Go(func() { errs[i] = fn() })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+// Options are the collectors' settings from the command line.
+type Options struct {
+	// SectorDetails adds one series per proving sector: high cardinality, off by default.
+	SectorDetails bool
 }
+
+// workerSet is WorkerStats with the worker label of each worker ID.
+type workerSet struct {
+	stats map[string]lotusapi.WorkerStats
+	names map[string]string
+}
+
+// workerSet reads WorkerStats and names each worker by its hostname. Workers sharing a
+// hostname get the first 8 characters of their worker ID appended ("sealer-1/ef8d99a2"),
+// so they are never merged into one series.
+func (s *Sources) workerSet(ctx context.Context) (workerSet, error) {
+	if s.Miner == nil {
+		return workerSet{}, errMinerDown
+	}
+	stats, err := s.Miner.WorkerStats(ctx)
+	if err != nil {
+		return workerSet{}, wrap("WorkerStats", err)
+	}
+	perHost := make(map[string]int)
+	for _, w := range stats {
+		perHost[w.Info.Hostname]++
+	}
+	names := make(map[string]string, len(stats))
+	for id, w := range stats {
+		names[id] = w.Info.Hostname
+		if perHost[w.Info.Hostname] > 1 {
+			names[id] += "/" + id[:min(8, len(id))]
+		}
+	}
+	return workerSet{stats: stats, names: names}, nil
+}
+
+// parallel runs fns concurrently and joins their errors.
+func parallel(fns ...func() error) error { return parallelLimit(len(fns)+1, fns...) }
 
 // uniq drops empty and repeated strings, keeping the first occurrence's order.
 func uniq(ss []string) []string {

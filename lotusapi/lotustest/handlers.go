@@ -4,8 +4,10 @@ package lotustest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/filecoin-project/go-jsonrpc"
@@ -45,6 +47,126 @@ func (h *minerHandler) LogAlerts(context.Context) ([]lotusapi.Alert, error) {
 }
 
 func (h *minerHandler) ActorAddress(context.Context) (string, error) { return h.s.MinerID, nil }
+
+func (h *minerHandler) SectorsSummary(context.Context) (map[string]int, error) {
+	return h.s.SectorsSummary, nil
+}
+
+// SectorsListInStates keeps SectorList's order and duplicates; like Lotus it answers null
+// when no sector matches.
+func (h *minerHandler) SectorsListInStates(_ context.Context, states []string) ([]uint64, error) {
+	var out []uint64
+	for _, n := range h.s.SectorList {
+		if slices.Contains(states, h.s.Sectors[n].State) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// SectorsStatus knows the sectors of Sectors; the on-chain part is not modelled.
+func (h *minerHandler) SectorsStatus(_ context.Context, n uint64, _ bool) (lotusapi.SectorInfo, error) {
+	info, ok := h.s.Sectors[n]
+	if !ok {
+		return lotusapi.SectorInfo{}, fmt.Errorf("No state for /%d: datastore: key not found", n)
+	}
+	return info, nil
+}
+
+func (h *minerHandler) WorkerStats(context.Context) (map[string]lotusapi.WorkerStats, error) {
+	return h.s.Workers, nil
+}
+
+func (h *minerHandler) WorkerJobs(context.Context) (map[string][]lotusapi.WorkerJob, error) {
+	return h.s.Jobs, nil
+}
+
+// schedDiag is SealingSchedDiag's answer in Lotus's shape. The manager's call tracking is not
+// modelled: its lists are empty, null like Lotus's nil slices.
+type schedDiag struct {
+	SchedInfo struct {
+		Requests    []lotusapi.SchedRequest
+		OpenWindows []string // a worker UUID per window the worker asked for
+	}
+	ReturnedWork []string
+	Waiting      []string
+	CallToWork   map[string]string
+	EarlyRet     []string
+}
+
+// SealingSchedDiag shows every enabled worker with an open window.
+func (h *minerHandler) SealingSchedDiag(context.Context, bool) (*schedDiag, error) {
+	d := &schedDiag{CallToWork: map[string]string{}}
+	d.SchedInfo.Requests = h.s.SchedRequests
+	for id, w := range h.s.Workers {
+		if w.Enabled {
+			d.SchedInfo.OpenWindows = append(d.SchedInfo.OpenWindows, id)
+		}
+	}
+	slices.Sort(d.SchedInfo.OpenWindows)
+	return d, nil
+}
+
+// Decl is one entry of StorageList: the files of a sector on a path.
+type Decl struct {
+	Miner          uint64 // actor ID
+	Number         uint64
+	SectorFileType int // bits: 1 unsealed, 2 sealed, 4 cache
+}
+
+// sealedAndCache is what a sealed sector keeps on its path; Lotus ORs a sector's file types
+// into one declaration per path.
+const sealedAndCache = 2 | 4
+
+// StorageList lists every path, one without sectors as [] like Lotus.
+func (h *minerHandler) StorageList(context.Context) (map[string][]Decl, error) {
+	miner, err := strconv.ParseUint(h.s.MinerID[2:], 10, 64) // an ID address: f0 and the actor ID
+	if err != nil {
+		return nil, fmt.Errorf("lotustest: miner %s is not an ID address", h.s.MinerID)
+	}
+	out := make(map[string][]Decl, len(h.s.Storage))
+	for id, p := range h.s.Storage {
+		decls := make([]Decl, len(p.Sectors))
+		for i, n := range p.Sectors {
+			decls[i] = Decl{Miner: miner, Number: n, SectorFileType: sealedAndCache}
+		}
+		out[id] = decls
+	}
+	return out, nil
+}
+
+func (h *minerHandler) StorageLocal(context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	for id, p := range h.s.Storage {
+		if p.LocalPath != "" {
+			out[id] = p.LocalPath
+		}
+	}
+	return out, nil
+}
+
+func (h *minerHandler) StorageInfo(_ context.Context, id string) (lotusapi.StorageInfo, error) {
+	p, ok := h.s.Storage[id]
+	if !ok {
+		return lotusapi.StorageInfo{}, errStoreNotFound
+	}
+	return p.Info, nil
+}
+
+// StorageStat fails for an unreachable path with Lotus's message.
+func (h *minerHandler) StorageStat(_ context.Context, id string) (lotusapi.FsStat, error) {
+	p, ok := h.s.Storage[id]
+	switch {
+	case !ok:
+		return lotusapi.FsStat{}, fmt.Errorf("getting remote storage info: %w", errStoreNotFound)
+	case p.Unreachable:
+		return lotusapi.FsStat{}, fmt.Errorf("all endpoints failed for remote storage %s", id)
+	}
+	return p.Stat, nil
+}
+
+// errStoreNotFound is Lotus's answer for a storage ID its index does not know.
+var errStoreNotFound = errors.New("sector store not found")
 
 // daemonHandler serves the full node's /rpc/v1, or /rpc/v0 when v0 is set.
 type daemonHandler struct {
@@ -174,6 +296,38 @@ func (h *daemonHandler) StateAccountKey(_ context.Context, addr string, tsk lotu
 		return "", &actorNotFoundError{addr}
 	}
 	return key, nil
+}
+
+func (h *daemonHandler) StateMinerProvingDeadline(_ context.Context, addr string, tsk lotusapi.TipSetKey) (*lotusapi.DeadlineInfo, error) {
+	if err := h.checkMiner(addr, tsk); err != nil {
+		return nil, err
+	}
+	return &h.s.ProvingDeadline, nil
+}
+
+func (h *daemonHandler) StateMinerDeadlines(_ context.Context, addr string, tsk lotusapi.TipSetKey) ([]lotusapi.Deadline, error) {
+	if err := h.checkMiner(addr, tsk); err != nil {
+		return nil, err
+	}
+	return h.s.Deadlines, nil
+}
+
+// StateMinerPartitions answers null for a deadline without partitions, as Lotus does.
+func (h *daemonHandler) StateMinerPartitions(_ context.Context, addr string, dlIdx uint64, tsk lotusapi.TipSetKey) ([]lotusapi.Partition, error) {
+	if err := h.checkMiner(addr, tsk); err != nil {
+		return nil, err
+	}
+	if dlIdx >= uint64(len(h.s.Partitions)) {
+		return nil, fmt.Errorf("failed to load the deadline: invalid deadline %d", dlIdx)
+	}
+	return h.s.Partitions[dlIdx], nil
+}
+
+func (h *daemonHandler) StateMinerSectorCount(_ context.Context, addr string, tsk lotusapi.TipSetKey) (lotusapi.MinerSectors, error) {
+	if err := h.checkMiner(addr, tsk); err != nil {
+		return lotusapi.MinerSectors{}, err
+	}
+	return h.s.SectorCount, nil
 }
 
 func (h *daemonHandler) WalletList(context.Context) ([]string, error) { return h.s.Wallets, nil }

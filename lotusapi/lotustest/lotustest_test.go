@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/http"
 	"os"
@@ -137,20 +138,53 @@ func paramsFor(sc *Scenario, method string, fn reflect.Type) []any {
 	for i := 1; i < fn.NumIn(); i++ {
 		switch fn.In(i) {
 		case reflect.TypeOf(""):
-			if method == "StateAccountKey" {
+			switch method {
+			case "StateAccountKey":
 				params = append(params, sc.MinerInfo.Worker)
-			} else {
+			case "StorageInfo", "StorageStat":
+				params = append(params, reachablePath(sc))
+			default:
 				params = append(params, sc.MinerID)
 			}
 		case reflect.TypeOf(lotusapi.TipSetKey{}):
 			params = append(params, sc.Head.Cids)
 		case reflect.TypeOf(int64(0)):
 			params = append(params, sc.Head.Height+1)
+		case reflect.TypeOf(uint64(0)):
+			if method == "StateMinerPartitions" {
+				params = append(params, sc.ProvingDeadline.Index)
+			} else { // SectorsStatus: the failed sector, whose info has every field
+				params = append(params, failedSector(sc))
+			}
+		case reflect.TypeOf(false):
+			params = append(params, false)
+		case reflect.TypeOf([]string{}):
+			params = append(params, slices.Collect(maps.Keys(sc.SectorsSummary)))
 		default:
 			panic("no param for " + fn.In(i).String())
 		}
 	}
 	return params
+}
+
+// reachablePath returns the first storage ID of sc, in ID order, that StorageStat answers.
+func reachablePath(sc *Scenario) string {
+	for _, id := range slices.Sorted(maps.Keys(sc.Storage)) {
+		if !sc.Storage[id].Unreachable {
+			return id
+		}
+	}
+	panic("no reachable storage path")
+}
+
+// failedSector returns the lowest sector of sc with an error.
+func failedSector(sc *Scenario) uint64 {
+	for _, n := range slices.Sorted(maps.Keys(sc.Sectors)) {
+		if sc.Sectors[n].LastErr != "" {
+			return n
+		}
+	}
+	panic("no failed sector")
 }
 
 // rpcResponse is a JSON-RPC response as read off the wire.
@@ -368,17 +402,85 @@ func TestShapesMatchReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				var errs []string
-				want := r.response
-				if fn.Out(0).Kind() == reflect.Map {
-					// Keys of a map result are data (protocol names): compare values with the example's.
+				out, example := fn.Out(0), r.response
+				switch method {
+				case "StorageList":
+					// The client decodes only the keys; check the declarations the fake sends.
+					out = reflect.TypeOf(map[string][]Decl{})
+				case "SealingSchedDiag":
+					// The reference's example is a bare {}; NOTES.md describes the real shape.
+					example = schedDiagExample(t)
+				}
+				want := example
+				if out.Kind() == reflect.Map {
+					// Keys of a map result are data (protocol names, UUIDs): compare values with the example's.
 					got, want = mapValues(got), mapValues(want)
 				}
 				compareShape(got, want, method, &errs)
-				checkFields(fn.Out(0), r.response, method, &errs)
+				checkFields(out, example, method, &errs)
 				for _, e := range errs {
 					t.Error(e)
 				}
 			})
+		}
+	}
+}
+
+// schedDiagExample is SealingSchedDiag's answer as NOTES.md describes it, with placeholder
+// values like the reference's; CallToWork, keyed by call IDs, is free-form.
+func schedDiagExample(t *testing.T) any {
+	t.Helper()
+	const example = `{
+		"SchedInfo": {
+			"Requests": [{"Sector": {"Miner": 1000, "Number": 100}, "TaskType": "seal/v0/precommit/1", "Priority": 0,
+				"SchedId": "ef8d99a2-6865-4189-8ffa-9fef0f806eee"}],
+			"OpenWindows": ["ef8d99a2-6865-4189-8ffa-9fef0f806eee"]
+		},
+		"ReturnedWork": ["string value"],
+		"Waiting": ["string value"],
+		"CallToWork": {},
+		"EarlyRet": ["string value"]
+	}`
+	var v any
+	if err := json.Unmarshal([]byte(example), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// The conformance test only checks that what the fake sends is in the example; this checks
+// that SealingSchedDiag sends all of NOTES.md's shape and nothing else.
+func TestSealingSchedDiagShape(t *testing.T) {
+	srv, _ := start(t)
+	resp := rawCall(t, srv.MinerURL, srv.MinerToken, "SealingSchedDiag", []any{true})
+	if resp.Error != nil {
+		t.Fatal(resp.Error.Message)
+	}
+	var diag struct {
+		SchedInfo struct {
+			Requests []json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(resp.Result, &diag); err != nil {
+		t.Fatal(err)
+	}
+	var info struct{ SchedInfo json.RawMessage }
+	_ = json.Unmarshal(resp.Result, &info)
+	for _, c := range []struct {
+		name string
+		raw  json.RawMessage
+		want []string
+	}{
+		{"result", resp.Result, []string{"CallToWork", "EarlyRet", "ReturnedWork", "SchedInfo", "Waiting"}},
+		{"SchedInfo", info.SchedInfo, []string{"OpenWindows", "Requests"}},
+		{"request", diag.SchedInfo.Requests[0], []string{"Priority", "SchedId", "Sector", "TaskType"}},
+	} {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(c.raw, &m); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, c.want) {
+			t.Errorf("%s keys = %q, want %q", c.name, got, c.want)
 		}
 	}
 }
@@ -478,6 +580,14 @@ func TestAtTime(t *testing.T) {
 	if sc.Head.Height != smallHeadHeight || sc.Head.Blocks[1].Height != smallHeadHeight {
 		t.Errorf("AtTime changed the original head: %+v", sc.Head)
 	}
+	// The open deadline stays open, so its PoSt submissions stay consistent.
+	if pd := at.ProvingDeadline; pd.Index != 17 || pd.Open != 5100000-37 {
+		t.Errorf("AtTime proving deadline %+v", pd)
+	}
+	if sc.ProvingDeadline.CurrentEpoch != smallHeadHeight {
+		t.Errorf("AtTime changed the original proving deadline: %+v", sc.ProvingDeadline)
+	}
+	checkConsistency(t, at)
 }
 
 func TestAuth(t *testing.T) {
@@ -674,5 +784,385 @@ func checkFile(t *testing.T, path, content string, mode os.FileMode) {
 	}
 	if got := fi.Mode().Perm(); got&^mode != 0 || got&0o600 != 0o600 {
 		t.Errorf("%s mode = %v, want %v", path, got, mode)
+	}
+}
+
+func TestAdminMethodsNeedToken(t *testing.T) {
+	srv, sc := start(t)
+	admin := 0
+	for method, fn := range servedMethods("miner") {
+		if perms[method] != "admin" {
+			continue
+		}
+		admin++
+		resp := rawCall(t, srv.MinerURL, "", method, paramsFor(sc, method, fn))
+		want := fmt.Sprintf("missing permission to invoke '%s' (need 'admin')", method)
+		if resp.Error == nil || resp.Error.Message != want {
+			t.Errorf("%s without token: %s, %+v; want %q", method, resp.Result, resp.Error, want)
+		}
+	}
+	if admin != 8 { // LogAlerts, WorkerStats, WorkerJobs, SealingSchedDiag, Storage{List,Local,Info,Stat}
+		t.Errorf("%d admin methods on the miner, want 8", admin)
+	}
+}
+
+func TestProvingMethods(t *testing.T) {
+	srv, sc := start(t)
+	ctx := context.Background()
+	d := dialDaemon(t, srv.DaemonEndpoint())
+	tsk := sc.Head.Cids
+
+	resp := rawCall(t, srv.DaemonURL, srv.DaemonToken, "StateMinerPartitions", []any{sc.MinerID, 4, tsk})
+	if resp.Error != nil || string(resp.Result) != "null" {
+		t.Errorf("partitions of empty deadline 4 = %s, %+v; want null", resp.Result, resp.Error)
+	}
+	parts, err := d.StateMinerPartitions(ctx, sc.MinerID, 4, tsk)
+	if err != nil || parts != nil {
+		t.Errorf("client: partitions of deadline 4 = %#v, %v; want a nil slice", parts, err)
+	}
+	if parts, err := d.StateMinerPartitions(ctx, sc.MinerID, 17, tsk); err != nil || len(parts) != 3 {
+		t.Errorf("partitions of deadline 17 = %d, %v", len(parts), err)
+	}
+	if _, err := d.StateMinerPartitions(ctx, sc.MinerID, 48, tsk); err == nil {
+		t.Error("deadline 48: no error")
+	}
+	dl, err := d.StateMinerProvingDeadline(ctx, sc.MinerID, tsk)
+	if err != nil || *dl != sc.ProvingDeadline {
+		t.Errorf("StateMinerProvingDeadline = %+v, %v", dl, err)
+	}
+	count, err := d.StateMinerSectorCount(ctx, sc.MinerID, tsk)
+	if err != nil || count != (lotusapi.MinerSectors{Live: 55081, Active: 55046, Faulty: 12}) {
+		t.Errorf("StateMinerSectorCount = %+v, %v", count, err)
+	}
+	deadlines, err := d.StateMinerDeadlines(ctx, sc.MinerID, tsk)
+	if err != nil || len(deadlines) != 48 || deadlines[17].PostSubmissions.Count() != 2 {
+		t.Errorf("StateMinerDeadlines = %d deadlines, %v", len(deadlines), err)
+	}
+
+	calls := map[string]func(tsk lotusapi.TipSetKey, miner string) error{
+		"StateMinerProvingDeadline": func(k lotusapi.TipSetKey, m string) error {
+			_, err := d.StateMinerProvingDeadline(ctx, m, k)
+			return err
+		},
+		"StateMinerDeadlines": func(k lotusapi.TipSetKey, m string) error {
+			_, err := d.StateMinerDeadlines(ctx, m, k)
+			return err
+		},
+		"StateMinerPartitions": func(k lotusapi.TipSetKey, m string) error {
+			_, err := d.StateMinerPartitions(ctx, m, 0, k)
+			return err
+		},
+		"StateMinerSectorCount": func(k lotusapi.TipSetKey, m string) error {
+			_, err := d.StateMinerSectorCount(ctx, m, k)
+			return err
+		},
+	}
+	for name, call := range calls {
+		if err := call(tsk, "f09999"); !lotusapi.IsActorNotFound(err) {
+			t.Errorf("%s of an unknown miner: err = %v", name, err)
+		}
+		if err := call(nil, sc.MinerID); err == nil {
+			t.Errorf("%s without a tipset key: no error", name)
+		}
+	}
+}
+
+func TestSealingAndStorageMethods(t *testing.T) {
+	srv, sc := start(t)
+	ctx := context.Background()
+	m := dialMiner(t, srv.MinerEndpoint())
+
+	committing, err := m.SectorsListInStates(ctx, []string{"Committing"})
+	if want := []uint64{55085, 55085, 55086}; err != nil || !slices.Equal(committing, want) {
+		t.Errorf("SectorsListInStates(Committing) = %v, %v; want %v", committing, err, want)
+	}
+	if none, err := m.SectorsListInStates(ctx, []string{"NoSuchState"}); err != nil || none != nil {
+		t.Errorf("SectorsListInStates(NoSuchState) = %#v, %v", none, err)
+	}
+	info, err := m.SectorsStatus(ctx, 55088, false)
+	if err != nil || info.State != "SealPreCommit1Failed" || info.LastErr == "" || len(info.Log) != 9 {
+		t.Errorf("SectorsStatus(55088) = %+v, %v", info, err)
+	}
+	if _, err := m.SectorsStatus(ctx, 1, false); err == nil {
+		t.Error("SectorsStatus of a sector outside Sectors: no error")
+	}
+	jobs, err := m.WorkerJobs(ctx)
+	if err != nil || len(jobs[allZeroUUID]) != 3 || jobs[allZeroUUID][0].Hostname != "gpu-2" {
+		t.Errorf("WorkerJobs = %+v, %v", jobs, err)
+	}
+	diag, err := m.SealingSchedDiag(ctx, false)
+	if err != nil || len(diag.SchedInfo.Requests) != 3 {
+		t.Errorf("SealingSchedDiag = %+v, %v", diag, err)
+	}
+	ids, err := m.StorageList(ctx)
+	if err != nil || len(ids) != 3 {
+		t.Errorf("StorageList = %v, %v", ids, err)
+	}
+	local, err := m.StorageLocal(ctx)
+	if err != nil || !reflect.DeepEqual(local, map[string]string{
+		"2f8a6c1e-93d4-4b57-a0e2-6d1c8b3f9a47": "/mnt/nvme0/lotus-seal", "8d41b7e2-0c6f-4a93-b5d8-e17f2a9c4b06": "/mnt/store01",
+	}) {
+		t.Errorf("StorageLocal = %v, %v", local, err)
+	}
+
+	const down = "c95e0d3a-7f18-4e2b-9c64-3a8f5b1d2e70"
+	if si, err := m.StorageInfo(ctx, down); err != nil || si.URLs[0] != "http://10.0.0.21:3456/remote" {
+		t.Errorf("StorageInfo(%s) = %+v, %v", down, si, err)
+	}
+	worker := sc.Storage[down]
+	worker.Unreachable = true
+	sc.Storage[down] = worker
+	_, err = m.StorageStat(ctx, down)
+	if want := "all endpoints failed for remote storage " + down; err == nil || err.Error() != want {
+		t.Errorf("StorageStat of the unreachable path: err = %v, want %q", err, want)
+	}
+	if _, err := m.StorageStat(ctx, "nope"); err == nil {
+		t.Error("StorageStat of an unknown ID: no error")
+	}
+	if _, err := m.StorageInfo(ctx, "nope"); err == nil {
+		t.Error("StorageInfo of an unknown ID: no error")
+	}
+}
+
+// bitSet expands a bitfield, for checks only.
+func bitSet(b lotusapi.BitField) map[uint64]bool {
+	set := map[uint64]bool{}
+	b.ForEach(func(n uint64) bool {
+		set[n] = true
+		return true
+	})
+	return set
+}
+
+// subset reports whether every number of a is in b.
+func subset(a, b map[uint64]bool) bool {
+	for n := range a {
+		if !b[n] {
+			return false
+		}
+	}
+	return true
+}
+
+// checkConsistency checks sc against what real Lotus guarantees (see NOTES.md).
+func checkConsistency(t *testing.T, sc *Scenario) {
+	t.Helper()
+	pd := sc.ProvingDeadline
+	if pd.WPoStPeriodDeadlines != 48 || pd.WPoStProvingPeriod != 2880 || pd.WPoStChallengeWindow != 60 ||
+		pd.WPoStChallengeLookback != 20 || pd.FaultDeclarationCutoff != 70 || pd.CurrentEpoch != sc.Head.Height ||
+		pd.Open != pd.PeriodStart+int64(pd.Index)*60 || pd.Close != pd.Open+60 || pd.Challenge != pd.Open-20 ||
+		pd.FaultCutoff != pd.Open-70 || pd.PeriodStart > pd.CurrentEpoch || pd.CurrentEpoch >= pd.PeriodStart+2880 ||
+		pd.Open > pd.CurrentEpoch || pd.CurrentEpoch >= pd.Close {
+		t.Errorf("proving deadline %+v at head %d", pd, sc.Head.Height)
+	}
+	if len(sc.Deadlines) != 48 || len(sc.Partitions) != 48 {
+		t.Fatalf("%d deadlines, %d partition lists; want 48", len(sc.Deadlines), len(sc.Partitions))
+	}
+
+	var sum lotusapi.MinerSectors
+	miner := map[uint64]bool{} // every sector of the miner
+	for dl, parts := range sc.Partitions {
+		if parts != nil && len(parts) == 0 {
+			t.Errorf("deadline %d: empty but not nil, would answer [] instead of null", dl)
+		}
+		for i, p := range parts {
+			all, live, active := bitSet(p.AllSectors), bitSet(p.LiveSectors), bitSet(p.ActiveSectors)
+			faulty, recovering := bitSet(p.FaultySectors), bitSet(p.RecoveringSectors)
+			if len(all) > 2349 {
+				t.Errorf("deadline %d partition %d: %d sectors", dl, i, len(all))
+			}
+			if !subset(recovering, faulty) || !subset(faulty, live) || !subset(live, all) || !subset(active, live) {
+				t.Errorf("deadline %d partition %d: not Recovering ⊆ Faulty ⊆ Live ⊆ All, Active ⊆ Live", dl, i)
+			}
+			for n := range active {
+				if faulty[n] {
+					t.Errorf("deadline %d partition %d: sector %d active and faulty", dl, i, n)
+				}
+			}
+			for n := range all {
+				if miner[n] {
+					t.Errorf("sector %d in two partitions", n)
+				}
+				miner[n] = true
+			}
+			sum.Live += uint64(len(live))
+			sum.Active += uint64(len(active))
+			sum.Faulty += uint64(len(faulty))
+		}
+		posts := sc.Deadlines[dl].PostSubmissions
+		if posts.Count() > 0 && uint64(dl) != pd.Index {
+			t.Errorf("deadline %d has PoSt submissions but deadline %d is open", dl, pd.Index)
+		}
+		posts.ForEach(func(i uint64) bool {
+			if i >= uint64(len(parts)) {
+				t.Errorf("deadline %d: partition %d proven of %d", dl, i, len(parts))
+			}
+			return true
+		})
+	}
+	if sum != sc.SectorCount {
+		t.Errorf("partitions sum to %+v, SectorCount is %+v", sum, sc.SectorCount)
+	}
+	raw := new(big.Int).Mul(big.NewInt(int64(sum.Live)), big.NewInt(32<<30))
+	if sc.Power.MinerPower.RawBytePower.Int().Cmp(raw) != 0 ||
+		sc.Power.MinerPower.QualityAdjPower.Int().Cmp(raw) < 0 {
+		t.Errorf("power %+v for %d live sectors", sc.Power.MinerPower, sum.Live)
+	}
+
+	if !slices.IsSortedFunc(sc.SectorList, func(a, b uint64) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) }) {
+		t.Errorf("SectorList is not in datastore order: %v", sc.SectorList)
+	}
+	listed := map[uint64]bool{}
+	byState := map[string]int{}
+	for _, n := range sc.SectorList {
+		info, ok := sc.Sectors[n]
+		if !ok {
+			t.Errorf("sector %d listed without SectorsStatus", n)
+		}
+		if !listed[n] {
+			byState[info.State]++
+		}
+		listed[n], miner[n] = true, true
+	}
+	total := 0
+	for state, count := range sc.SectorsSummary {
+		total += count
+		if state != "Proving" && count != byState[state] {
+			t.Errorf("SectorsSummary[%s] = %d, %d listed", state, count, byState[state])
+		}
+	}
+	if total != len(miner) {
+		t.Errorf("SectorsSummary counts %d sectors, the miner has %d", total, len(miner))
+	}
+	for n, info := range sc.Sectors {
+		if !listed[n] || info.SectorID != n {
+			t.Errorf("sector %d: listed %v, SectorID %d", n, listed[n], info.SectorID)
+		}
+		for i, l := range info.Log {
+			if !strings.HasPrefix(l.Kind, "event;sealing.Sector") || i > 0 && l.Timestamp < info.Log[i-1].Timestamp ||
+				l.Timestamp > sc.Head.Blocks[0].Timestamp {
+				t.Errorf("sector %d log %d: %+v", n, i, l)
+			}
+		}
+	}
+
+	if _, ok := sc.Workers[allZeroUUID]; ok {
+		t.Error("WorkerStats lists the all-zero UUID")
+	}
+	for w, jobs := range sc.Jobs {
+		if _, ok := sc.Workers[w]; !ok && w != allZeroUUID {
+			t.Errorf("jobs of unknown worker %s", w)
+		}
+		for _, j := range jobs {
+			finished := j.RunWait < 0
+			if finished != (w == allZeroUUID) || finished != (j.Hostname != "") {
+				t.Errorf("worker %s job %+v: finished calls go under the all-zero UUID, with a hostname", w, j)
+			}
+			if _, offset := j.Start.Zone(); offset != 2*60*60 || !strings.Contains(j.Task, "/v0/") {
+				t.Errorf("job %+v", j)
+			}
+		}
+	}
+	for id, p := range sc.Storage {
+		if p.Info.ID != id || p.Unreachable && p.LocalPath != "" {
+			t.Errorf("storage %s: %+v", id, p)
+		}
+	}
+}
+
+func TestSmallConsistent(t *testing.T) { checkConsistency(t, Small()) }
+
+func TestLargeConsistent(t *testing.T) {
+	sc := Large(LargeDefault())
+	checkConsistency(t, sc)
+	jobs, unreachable, stuck := 0, 0, 0
+	for _, j := range sc.Jobs {
+		jobs += len(j)
+	}
+	for _, p := range sc.Storage {
+		if p.Unreachable {
+			unreachable++
+		}
+	}
+	for _, info := range sc.Sectors {
+		if info.Log[len(info.Log)-1].Timestamp == sc.Head.Blocks[0].Timestamp-3*24*60*60 {
+			stuck++
+		}
+	}
+	if sc.SectorCount.Live != 100000 || len(sc.Sectors) != 200 || len(sc.Workers) != 20 || jobs != 300 ||
+		len(sc.Storage) != 6 || unreachable != 1 || stuck != 1 {
+		t.Errorf("Large(LargeDefault()): %d live, %d sealing, %d workers, %d jobs, %d paths (%d unreachable), %d stuck",
+			sc.SectorCount.Live, len(sc.Sectors), len(sc.Workers), jobs, len(sc.Storage), unreachable, stuck)
+	}
+	if f := sc.SectorCount.Faulty; f < 400 || f > 600 {
+		t.Errorf("%d faulty sectors, want about 0.5%%", f)
+	}
+	// Every proving sector is declared on a store path.
+	declared := 0
+	for _, p := range sc.Storage {
+		if p.Info.CanStore {
+			declared += len(p.Sectors)
+		}
+	}
+	if declared != 100000 {
+		t.Errorf("%d sectors declared on store paths", declared)
+	}
+}
+
+// TestSmallMinerState pins the facts of Small that tests elsewhere rely on.
+func TestSmallMinerState(t *testing.T) {
+	sc := Small()
+	if pd := sc.ProvingDeadline; pd.Index != 17 || pd.Open != 4999836 || pd.PeriodStart != 4998816 {
+		t.Errorf("proving deadline %+v", pd)
+	}
+	var empty []int
+	for dl, parts := range sc.Partitions {
+		if parts == nil {
+			empty = append(empty, dl)
+		}
+	}
+	if !slices.Equal(empty, []int{4, 23, 24, 41}) {
+		t.Errorf("empty deadlines %v", empty)
+	}
+	p := sc.Partitions
+	if len(p[17]) != 3 || sc.Deadlines[17].PostSubmissions.Count() != 2 {
+		t.Errorf("deadline 17: %d partitions, %d proven", len(p[17]), sc.Deadlines[17].PostSubmissions.Count())
+	}
+	if f, r := p[9][1].FaultySectors.Count(), p[9][1].RecoveringSectors.Count(); f != 12 || r != 5 {
+		t.Errorf("deadline 9 partition 1: %d faulty, %d recovering", f, r)
+	}
+	if all, live := p[31][0].AllSectors.Count(), p[31][0].LiveSectors.Count(); all-live != 3 {
+		t.Errorf("deadline 31: %d all, %d live", all, live)
+	}
+	if live, active := p[38][1].LiveSectors.Count(), p[38][1].ActiveSectors.Count(); live-active != 23 {
+		t.Errorf("deadline 38 partition 1: %d live, %d active", live, active)
+	}
+	want := map[string]int{"Proving": 55079, "Available": 1, "Removed": 3, "FinalizeSector": 1, "SubmitCommitAggregate": 1,
+		"Committing": 2, "WaitSeed": 1, "SealPreCommit1Failed": 1, "PreCommit2": 1, "PreCommit1": 4}
+	if !maps.Equal(sc.SectorsSummary, want) {
+		t.Errorf("SectorsSummary = %v", sc.SectorsSummary)
+	}
+	hosts := map[string]int{}
+	var noGPU, disabled int
+	for _, w := range sc.Workers {
+		hosts[w.Info.Hostname]++
+		if w.Info.Resources.GPUs == nil {
+			noGPU++
+		}
+		if !w.Enabled {
+			disabled++
+		}
+	}
+	if hosts["sealer-1"] != 2 || hosts["gpu-2"] != 1 || noGPU != 1 || disabled != 1 {
+		t.Errorf("workers: hosts %v, %d without GPU, %d disabled", hosts, noGPU, disabled)
+	}
+	runWaits := map[int]bool{}
+	for _, jobs := range sc.Jobs {
+		for _, j := range jobs {
+			runWaits[j.RunWait] = true
+		}
+	}
+	if got := slices.Sorted(maps.Keys(runWaits)); !slices.Equal(got, []int{-3, -2, -1, 0, 1, 2, 3}) {
+		t.Errorf("RunWait values %v", got)
 	}
 }

@@ -51,14 +51,46 @@ type Scenario struct {
 
 	Wallets       []string
 	DefaultWallet string
+
+	// Proving state of MinerID. A deadline without partitions is nil, answered as null.
+	ProvingDeadline lotusapi.DeadlineInfo
+	Deadlines       []lotusapi.Deadline    // 48 entries
+	Partitions      [][]lotusapi.Partition // by deadline index
+	SectorCount     lotusapi.MinerSectors
+
+	// Sealing state of lotus-miner. SectorsSummary counts every sector of the miner, each
+	// once; Sectors holds the SectorsStatus answers of the sectors not simply Proving.
+	SectorsSummary map[string]int
+	Sectors        map[uint64]lotusapi.SectorInfo
+	// SectorList is what SectorsListInStates filters by Sectors[n].State, in lotus-miner's
+	// datastore order; like Lotus it may hold a number twice.
+	SectorList    []uint64
+	Workers       map[string]lotusapi.WorkerStats // by worker UUID
+	Jobs          map[string][]lotusapi.WorkerJob // by worker UUID; finished calls (RunWait < 0) under the all-zero UUID
+	SchedRequests []lotusapi.SchedRequest         // queued, not yet assigned to a worker
+	Storage       map[string]StoragePath          // by storage ID
+}
+
+// StoragePath is one storage path of the miner's index.
+type StoragePath struct {
+	Info      lotusapi.StorageInfo
+	LocalPath string // "" when the path is not local to the miner: absent from StorageLocal
+	Stat      lotusapi.FsStat
+	// Unreachable makes StorageStat fail, as for a worker's path whose worker is down.
+	Unreachable bool
+	// Sectors are declared on the path with their sealed and cache files, listed by StorageList.
+	Sectors []uint64
 }
 
 // AtTime returns a copy of s whose head is the epoch the wall clock now implies, so a demo
-// shows a synced node. Only the head is copied; every other field is shared with s.
+// shows a synced node. The proving deadline moves along with the head, so the same
+// deadline stays open and its PoSt submissions stay consistent. Only the head and the
+// proving deadline are copied; every other field is shared with s.
 func (s *Scenario) AtTime(now time.Time) *Scenario {
 	c := *s
 	genesis := int64(s.Genesis.Blocks[0].Timestamp)
 	height := (now.Unix() - genesis) / blockDelay
+	c.ProvingDeadline = provingDeadline(height, s.ProvingDeadline.PeriodStart+height-s.Head.Height)
 	head := *s.Head
 	head.Height = height
 	head.Blocks = make([]lotusapi.BlockHeader, len(s.Head.Blocks))
@@ -90,11 +122,22 @@ const (
 	smallHeadHeight    = 4999873
 )
 
+// cest is the nodes' local time zone: Lotus reports times in it, not in UTC.
+var cest = time.FixedZone("CEST", 2*60*60)
+
 // Small returns a small, fully deterministic mainnet miner: f01234 with 32 GiB sectors,
 // owner f0100 (also beneficiary), worker f0101, controls f0102 and f0103, head at 4999873.
-// Amounts are odd attoFIL values that float64 cannot hold exactly.
+// Amounts are odd attoFIL values that float64 cannot hold exactly. Its miner state is
+// described in smallminer.go.
 func Small() *Scenario {
-	cest := time.FixedZone("CEST", 2*60*60)
+	sc := smallChain()
+	addSmallMiner(sc)
+	return sc
+}
+
+// smallChain is Small without the miner's proving, sealing, worker and storage state, which
+// Large replaces.
+func smallChain() *Scenario {
 	genesis := &lotusapi.TipSet{
 		Cids: lotusapi.TipSetKey{cid("bafy2bzacecnamqgqmifpluoeldx7zzglxcljo6oja4vrmtj7432rphldpdmm2")},
 		Blocks: []lotusapi.BlockHeader{

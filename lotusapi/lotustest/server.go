@@ -49,7 +49,21 @@ var perms = map[string]string{
 	"StateAccountKey":             "read",
 	"WalletList":                  "write",
 	"WalletDefaultAddress":        "write",
+	"StateMinerProvingDeadline":   "read",
+	"StateMinerDeadlines":         "read",
+	"StateMinerPartitions":        "read",
+	"StateMinerSectorCount":       "read",
 	"ActorAddress":                "read",
+	"SectorsSummary":              "read",
+	"SectorsListInStates":         "read",
+	"SectorsStatus":               "read",
+	"WorkerStats":                 "admin",
+	"WorkerJobs":                  "admin",
+	"SealingSchedDiag":            "admin",
+	"StorageList":                 "admin",
+	"StorageLocal":                "admin",
+	"StorageInfo":                 "admin",
+	"StorageStat":                 "admin",
 }
 
 // FaultKind selects how a faulty method answers.

@@ -1,0 +1,317 @@
+// Proving, sealing, jobs, workers and storage against the small scenario, odd shapes included.
+package metrics
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+)
+
+// values runs c and returns its series as `name{label="value",...}` → value, labels sorted.
+func values(t *testing.T, f *fixture, c Collector) (map[string]float64, error) {
+	t.Helper()
+	o := &one{c: c, src: f.src}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(o)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, fam := range families {
+		for _, m := range fam.Metric {
+			out[seriesKey(fam.GetName(), m)] = m.GetGauge().GetValue()
+		}
+	}
+	return out, o.err
+}
+
+func seriesKey(name string, m *dto.Metric) string {
+	var labels []string
+	for _, l := range m.Label {
+		labels = append(labels, l.GetName()+`="`+l.GetValue()+`"`)
+	}
+	sort.Strings(labels)
+	return name + "{" + strings.Join(labels, ",") + "}"
+}
+
+// expectValues asserts each wanted series' value, and that the absent ones are not there.
+func expectValues(t *testing.T, got map[string]float64, want map[string]float64, absent ...string) {
+	t.Helper()
+	for k, v := range want {
+		if g, ok := got[k]; !ok {
+			t.Errorf("%s missing", k)
+		} else if g != v {
+			t.Errorf("%s = %v, want %v", k, g, v)
+		}
+	}
+	for _, k := range absent {
+		if _, ok := got[k]; ok {
+			t.Errorf("%s present, want it absent", k)
+		}
+	}
+}
+
+func TestProving(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	got, err := values(t, f, Proving{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_proving_deadline_index{}`:        17,
+		`lotus_miner_proving_period_start_epoch{}`:    4998816,
+		`lotus_miner_onchain_sectors{state="live"}`:   55081,
+		`lotus_miner_onchain_sectors{state="active"}`: 55046,
+		`lotus_miner_onchain_sectors{state="faulty"}`: 12,
+		// Open now: opened 37 epochs before the head, and the run is 45 s after the head.
+		`lotus_miner_deadline_opens_in_seconds{deadline="17"}`: -37*30 - 45,
+		// Later this period, and (deadline 4) in the next period.
+		`lotus_miner_deadline_opens_in_seconds{deadline="31"}`: (4998816+31*60-4999873)*30 - 45,
+		`lotus_miner_deadline_opens_in_seconds{deadline="4"}`:  (4998816+4*60+2880-4999873)*30 - 45,
+		// The open deadline: 2 of 3 partitions proven so far.
+		`lotus_miner_deadline_partitions{deadline="17"}`:           3,
+		`lotus_miner_deadline_partitions_proven{deadline="17"}`:    2,
+		`lotus_miner_deadline_sectors{deadline="17",state="all"}`:  2349 + 2349 + 1163,
+		`lotus_miner_deadline_sectors{deadline="17",state="live"}`: 2349 + 2349 + 1163,
+		// Faults: 12 faulty, 5 of them declared recovering.
+		`lotus_miner_deadline_sectors{deadline="9",state="faulty"}`:     12,
+		`lotus_miner_deadline_sectors{deadline="9",state="recovering"}`: 5,
+		// Terminated sectors stay in "all" until compaction.
+		`lotus_miner_deadline_sectors{deadline="31",state="all"}`:  1517,
+		`lotus_miner_deadline_sectors{deadline="31",state="live"}`: 1514,
+		// An empty deadline: Lotus answers null partitions.
+		`lotus_miner_deadline_partitions{deadline="4"}`:          0,
+		`lotus_miner_deadline_sectors{deadline="4",state="all"}`: 0,
+		`lotus_miner_deadline_partitions_proven{deadline="4"}`:   0,
+	})
+	// Live but not yet proven: in live, not in active.
+	if live, active := got[`lotus_miner_deadline_sectors{deadline="38",state="live"}`], got[`lotus_miner_deadline_sectors{deadline="38",state="active"}`]; live-active != 23 {
+		t.Errorf("deadline 38: live %v − active %v, want 23 unproven", live, active)
+	}
+	// The per-deadline counts add up to the chain's own count.
+	var live, faulty float64
+	for i := range 48 {
+		live += got[`lotus_miner_deadline_sectors{deadline="`+strconv.Itoa(i)+`",state="live"}`]
+		faulty += got[`lotus_miner_deadline_sectors{deadline="`+strconv.Itoa(i)+`",state="faulty"}`]
+	}
+	if live != 55081 || faulty != 12 {
+		t.Errorf("deadlines sum to %v live, %v faulty; want 55081, 12", live, faulty)
+	}
+	if n := len(got); n != 5+48*8 {
+		t.Errorf("%d series, want %d: the count must not depend on the sectors", n, 5+48*8)
+	}
+}
+
+func itoa(i int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10)))
+}
+
+func TestProvingSectorDetails(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	f.src.Options.SectorDetails = true
+	got, err := values(t, f, Proving{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byState := map[string]int{}
+	for k := range got {
+		if strings.HasPrefix(k, "lotus_miner_proving_sector_info{") {
+			byState[k[strings.Index(k, `state="`)+7:strings.LastIndex(k, `"`)]]++
+		}
+	}
+	want := map[string]int{"active": 55046, "faulty": 7, "recovering": 5, "unproven": 23}
+	for s, n := range want {
+		if byState[s] != n {
+			t.Errorf("%d sectors %s, want %d (all: %v)", byState[s], s, n, byState)
+		}
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_proving_sector_info{deadline="9",partition="1",sector="3352",state="faulty"}`:      1,
+		`lotus_miner_proving_sector_info{deadline="9",partition="1",sector="19905",state="recovering"}`: 1,
+	})
+}
+
+func TestProvingPartitionsFail(t *testing.T) {
+	f := newFixture(t, nil, func(s *lotustest.Server) {
+		s.SetFault("daemon", "StateMinerPartitions", lotustest.Fault{Kind: lotustest.FaultRPCError, Message: "blockstore: not found"})
+	})
+	got, err := values(t, f, Proving{})
+	if err == nil || !strings.Contains(err.Error(), "blockstore: not found") {
+		t.Errorf("error %v, want the partitions' error", err)
+	}
+	// Counts that need the partitions are left out, not reported as zero; the rest stays.
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_proving_deadline_index{}`:                  17,
+		`lotus_miner_deadline_partitions_proven{deadline="17"}`: 2,
+	}, `lotus_miner_deadline_partitions{deadline="17"}`, `lotus_miner_deadline_sectors{deadline="9",state="faulty"}`)
+}
+
+func TestSealing(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	o := &one{c: Sealing{}, src: f.src}
+	// 55085 is listed twice by Lotus and reported once; Available and Removed sectors are
+	// only counted; the failed sector keeps its error state verbatim.
+	err := testutil.CollectAndCompare(o, strings.NewReader(`
+# HELP lotus_miner_sealing_sector_info 1 for each sector in the sealing pipeline, with its state and number of deals.
+# TYPE lotus_miner_sealing_sector_info gauge
+lotus_miner_sealing_sector_info{deals="0",sector="55084",state="SubmitCommitAggregate"} 1
+lotus_miner_sealing_sector_info{deals="0",sector="55086",state="Committing"} 1
+lotus_miner_sealing_sector_info{deals="0",sector="55087",state="WaitSeed"} 1
+lotus_miner_sealing_sector_info{deals="0",sector="55089",state="PreCommit2"} 1
+lotus_miner_sealing_sector_info{deals="0",sector="55091",state="PreCommit1"} 1
+lotus_miner_sealing_sector_info{deals="0",sector="55092",state="PreCommit1"} 1
+lotus_miner_sealing_sector_info{deals="1",sector="55085",state="Committing"} 1
+lotus_miner_sealing_sector_info{deals="1",sector="55088",state="SealPreCommit1Failed"} 1
+lotus_miner_sealing_sector_info{deals="1",sector="55093",state="PreCommit1"} 1
+lotus_miner_sealing_sector_info{deals="2",sector="55083",state="FinalizeSector"} 1
+lotus_miner_sealing_sector_info{deals="2",sector="55090",state="PreCommit1"} 1
+# HELP lotus_miner_sectors Sectors in each Lotus sealing state (SectorsSummary).
+# TYPE lotus_miner_sectors gauge
+lotus_miner_sectors{state="Available"} 1
+lotus_miner_sectors{state="Committing"} 2
+lotus_miner_sectors{state="FinalizeSector"} 1
+lotus_miner_sectors{state="PreCommit1"} 4
+lotus_miner_sectors{state="PreCommit2"} 1
+lotus_miner_sectors{state="Proving"} 55079
+lotus_miner_sectors{state="Removed"} 3
+lotus_miner_sectors{state="SealPreCommit1Failed"} 1
+lotus_miner_sectors{state="SubmitCommitAggregate"} 1
+lotus_miner_sectors{state="WaitSeed"} 1
+`), "lotus_miner_sealing_sector_info", "lotus_miner_sectors")
+	if err != nil {
+		t.Error(err)
+	}
+	if o.err != nil {
+		t.Error(o.err)
+	}
+	got, _ := values(t, f, Sealing{})
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_sealing_sector_created_timestamp_seconds{sector="55083"}`:    1748273450,
+		`lotus_miner_sealing_sector_last_event_timestamp_seconds{sector="55083"}`: 1748302303,
+		`lotus_miner_sealing_sector_last_event_timestamp_seconds{sector="55088"}`: 1748287097,
+	})
+	// One SectorsStatus per pipeline sector, the duplicate included only once.
+	if n := f.fake.Requests("miner")["SectorsStatus"]; n != 2*11 {
+		t.Errorf("%d SectorsStatus calls for two runs, want 22", n)
+	}
+}
+
+func TestJobs(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	got, err := values(t, f, Jobs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := map[string]float64{}
+	for k, v := range got {
+		if strings.HasPrefix(k, "lotus_miner_jobs{") {
+			jobs[k] = v
+		}
+	}
+	want := map[string]float64{
+		`lotus_miner_jobs{state="running",task="PC1"}`:  1,
+		`lotus_miner_jobs{state="assigned",task="PC1"}`: 1,
+		`lotus_miner_jobs{state="assigned",task="FIN"}`: 1,
+		`lotus_miner_jobs{state="running",task="GET"}`:  2,
+		`lotus_miner_jobs{state="prepared",task="PC2"}`: 1,
+		`lotus_miner_jobs{state="ret-wait",task="C2"}`:  1,
+		`lotus_miner_jobs{state="returned",task="C1"}`:  1,
+		`lotus_miner_jobs{state="ret-done",task="C2"}`:  1,
+		`lotus_miner_jobs{state="queued",task="PC1"}`:   2,
+		`lotus_miner_jobs{state="queued",task="C2"}`:    1,
+	}
+	if len(jobs) != len(want) {
+		t.Errorf("job counts %v, want %v", jobs, want)
+	}
+	expectValues(t, got, want)
+	// Jobs on the all-zero worker ID, unknown to WorkerStats, keep their series as worker "unknown";
+	// the two fetches of sector 55089 on one worker are one series.
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_job_elapsed_seconds{sector="55085",state="ret-wait",task="C2",worker="unknown"}`:           1547,
+		`lotus_miner_job_elapsed_seconds{sector="55084",state="ret-done",task="C2",worker="unknown"}`:           4448,
+		`lotus_miner_job_elapsed_seconds{sector="55089",state="running",task="GET",worker="sealer-1/6f1e2d3c"}`: 458.928053975,
+	})
+	if n := len(got) - len(jobs); n != 8 {
+		t.Errorf("%d elapsed series, want 8 (9 jobs, two fetches merged)", n)
+	}
+}
+
+func TestWorkers(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	got, err := values(t, f, Workers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two workers share the host sealer-1 and are told apart by their ID; 0b9c4e7a has no GPU.
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_worker_info{enabled="true",worker="sealer-1/0b9c4e7a",worker_id="0b9c4e7a-52d1-4f3e-9a86-1c2d3e4f5a6b"}`: 1,
+		`lotus_miner_worker_info{enabled="true",worker="sealer-1/6f1e2d3c",worker_id="6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"}`: 1,
+		`lotus_miner_worker_info{enabled="false",worker="gpu-2",worker_id="d4c3b2a1-9e8f-4d7c-b6a5-0f1e2d3c4b5a"}`:            1,
+		`lotus_miner_worker_cpus{worker="gpu-2"}`:                                      64,
+		`lotus_miner_worker_cpus_used{worker="sealer-1/6f1e2d3c"}`:                     128,
+		`lotus_miner_worker_gpus{worker="sealer-1/0b9c4e7a"}`:                          0,
+		`lotus_miner_worker_gpus{worker="gpu-2"}`:                                      2,
+		`lotus_miner_worker_gpus_used{worker="sealer-1/6f1e2d3c"}`:                     1,
+		`lotus_miner_worker_memory_bytes{kind="physical",worker="gpu-2"}`:              549755813888,
+		`lotus_miner_worker_memory_bytes{kind="swap",worker="gpu-2"}`:                  17179869184,
+		`lotus_miner_worker_memory_bytes{kind="used",worker="sealer-1/0b9c4e7a"}`:      418759311360,
+		`lotus_miner_worker_memory_bytes{kind="tasks_min",worker="sealer-1/0b9c4e7a"}`: 60129542144,
+		`lotus_miner_worker_memory_bytes{kind="tasks_max",worker="sealer-1/0b9c4e7a"}`: 68719476736,
+	})
+	if len(got) != 3*11 {
+		t.Errorf("%d series, want 33 (11 per worker)", len(got))
+	}
+}
+
+const (
+	sealPathID   = "2f8a6c1e-93d4-4b57-a0e2-6d1c8b3f9a47"
+	workerPathID = "c95e0d3a-7f18-4e2b-9c64-3a8f5b1d2e70"
+)
+
+func TestStorage(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	got, err := values(t, f, Storage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_storage_info{can_seal="true",can_store="false",host="127.0.0.1",path="/mnt/nvme0/lotus-seal",storage_id="` + sealPathID + `",url="http://127.0.0.1:2345/remote",weight="5"}`: 1,
+		`lotus_miner_storage_info{can_seal="true",can_store="false",host="10.0.0.21",path="",storage_id="` + workerPathID + `",url="http://10.0.0.21:3456/remote",weight="2"}`:                    1,
+		`lotus_miner_storage_capacity_bytes{storage_id="` + sealPathID + `"}`:     7681501126656,
+		`lotus_miner_storage_available_bytes{storage_id="` + sealPathID + `"}`:    2166471794688,
+		`lotus_miner_storage_fs_available_bytes{storage_id="` + sealPathID + `"}`: 3197263945728,
+		`lotus_miner_storage_reserved_bytes{storage_id="` + sealPathID + `"}`:     1030792151040,
+		`lotus_miner_storage_used_bytes{storage_id="` + workerPathID + `"}`:       1073741824,
+	})
+	if len(got) != 3*6 {
+		t.Errorf("%d series, want 18 (6 per path)", len(got))
+	}
+}
+
+// A worker that is down: its path keeps its info, loses its space, and the others are untouched.
+func TestStorageUnreachablePath(t *testing.T) {
+	sc := lotustest.Small()
+	p := sc.Storage[workerPathID]
+	p.Unreachable = true
+	sc.Storage[workerPathID] = p
+	f := newFixture(t, sc, nil)
+	got, err := values(t, f, Storage{})
+	if err == nil || !strings.Contains(err.Error(), "all endpoints failed for remote storage "+workerPathID) {
+		t.Errorf("error %v, want the unreachable path's", err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_storage_info{can_seal="true",can_store="false",host="10.0.0.21",path="",storage_id="` + workerPathID + `",url="http://10.0.0.21:3456/remote",weight="2"}`: 1,
+		`lotus_miner_storage_capacity_bytes{storage_id="` + sealPathID + `"}`:                                                                                                  7681501126656,
+	}, `lotus_miner_storage_capacity_bytes{storage_id="`+workerPathID+`"}`, `lotus_miner_storage_available_bytes{storage_id="`+workerPathID+`"}`)
+	if len(got) != 3+2*5 {
+		t.Errorf("%d series, want 13 (3 info, 5 space series for each reachable path)", len(got))
+	}
+}

@@ -1,0 +1,129 @@
+// Sectors by state, and each sector of the sealing pipeline with its state, deals and age.
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
+)
+
+// Sealing reports sector counts by state and one set of series per sector that is still
+// in the pipeline. Proving, available and removed sectors are only counted, so the series
+// do not grow with the miner's size.
+type Sealing struct{}
+
+var _ Collector = Sealing{}
+
+// settledStates are the states whose sectors are counted but not listed one by one.
+var settledStates = map[string]bool{"Proving": true, "Available": true, "Removed": true}
+
+// statusConcurrency bounds the parallel SectorsStatus calls, so a deep pipeline does not
+// flood lotus-miner.
+const statusConcurrency = 16
+
+var (
+	sectorsDesc = prometheus.NewDesc("lotus_miner_sectors",
+		"Sectors in each Lotus sealing state (SectorsSummary).", []string{"state"}, nil)
+	sealingSectorDesc = prometheus.NewDesc("lotus_miner_sealing_sector_info",
+		"1 for each sector in the sealing pipeline, with its state and number of deals.", []string{"sector", "state", "deals"}, nil)
+	sealingCreatedDesc = prometheus.NewDesc("lotus_miner_sealing_sector_created_timestamp_seconds",
+		"Unix time of the sector's first log entry.", []string{"sector"}, nil)
+	sealingLastEventDesc = prometheus.NewDesc("lotus_miner_sealing_sector_last_event_timestamp_seconds",
+		"Unix time of the sector's newest log entry: how long it has sat in its state.", []string{"sector"}, nil)
+)
+
+// Name implements Collector.
+func (Sealing) Name() string { return "sealing" }
+
+// Update implements Collector.
+func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
+	if src.Miner == nil {
+		return errMinerDown
+	}
+	m := src.Miner
+	summary, err := m.SectorsSummary(ctx)
+	if err != nil {
+		return wrap("SectorsSummary", err)
+	}
+	var pipeline []string
+	for state, n := range summary {
+		ch <- prometheus.MustNewConstMetric(sectorsDesc, prometheus.GaugeValue, float64(n), state)
+		if !settledStates[state] {
+			pipeline = append(pipeline, state)
+		}
+	}
+	if len(pipeline) == 0 {
+		return nil
+	}
+	listed, err := m.SectorsListInStates(ctx, pipeline)
+	if err != nil {
+		return wrap("SectorsListInStates", err)
+	}
+	sectors := uniqSectors(listed) // Lotus may list a sector twice
+
+	statuses := make([]*lotusapi.SectorInfo, len(sectors))
+	calls := make([]func() error, len(sectors))
+	for i, n := range sectors {
+		calls[i] = func() error {
+			s, err := m.SectorsStatus(ctx, n, false)
+			if err != nil {
+				return fmt.Errorf("SectorsStatus %d: %w", n, err)
+			}
+			statuses[i] = &s
+			return nil
+		}
+	}
+	err = parallelLimit(statusConcurrency, calls...)
+	for i, s := range statuses {
+		if s == nil || settledStates[s.State] {
+			continue // failed, or it left the pipeline between the two calls
+		}
+		sector := strconv.FormatUint(sectors[i], 10)
+		ch <- prometheus.MustNewConstMetric(sealingSectorDesc, prometheus.GaugeValue, 1, sector, s.State, strconv.Itoa(dealCount(s.Deals)))
+		if first, last, ok := logSpan(s.Log); ok {
+			ch <- prometheus.MustNewConstMetric(sealingCreatedDesc, prometheus.GaugeValue, float64(first), sector)
+			ch <- prometheus.MustNewConstMetric(sealingLastEventDesc, prometheus.GaugeValue, float64(last), sector)
+		}
+	}
+	return summarize(err)
+}
+
+func uniqSectors(ns []uint64) []uint64 {
+	seen := make(map[uint64]bool, len(ns))
+	out := ns[:0:0]
+	for _, n := range ns {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// dealCount counts the sector's deals; Lotus puts a 0 for each piece without one.
+func dealCount(deals []uint64) int {
+	n := 0
+	for _, d := range deals {
+		if d != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// logSpan returns the oldest and newest log timestamps.
+func logSpan(log []lotusapi.SectorLog) (first, last uint64, ok bool) {
+	for i, e := range log {
+		if i == 0 || e.Timestamp < first {
+			first = e.Timestamp
+		}
+		if e.Timestamp > last {
+			last = e.Timestamp
+		}
+	}
+	return first, last, len(log) > 0
+}
