@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 )
 
 // nodeExporterBinary finds node_exporter; in CI its absence fails the test instead of skipping it.
@@ -85,9 +86,11 @@ func TestEndToEndWithNodeExporter(t *testing.T) {
 	wantValue(t, got, "lotus_miner_power_bytes", map[string]string{"kind": "qa"}, sc.Power.MinerPower.QualityAdjPower.Float64())
 	wantValue(t, got, "lotus_wallet_balance_fil", map[string]string{"role": "worker"}, sc.Actors[sc.MinerInfo.Worker].Balance.FIL())
 	wantValue(t, got, "lotus_mpool_pending_messages", nil, float64(len(sc.Mpool)))
-	for _, c := range []string{"chain", "net", "mpool", "alerts", "miner", "money"} {
-		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c}, 1)
+	for _, c := range metrics.All {
+		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}, 1)
 	}
+	wantValue(t, got, "lotus_miner_deadline_sectors", map[string]string{"deadline": "9", "state": "faulty"}, 12)
+	wantValue(t, got, "lotus_miner_sectors", map[string]string{"state": "PreCommit1"}, 4)
 
 	// The daemon goes away: the file is still rewritten, complete, and says so.
 	fake.CloseDaemon()
