@@ -11,8 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-const namespace = "lotus"
-
 // Collector reads one area of Lotus and sends const metrics to ch. An error means the
 // area is incomplete; metrics sent before it are kept.
 type Collector interface {

@@ -37,7 +37,7 @@ type Sources struct {
 	AccountKeys func() (map[string]string, error)
 	workers     func() (workerSet, error)
 
-	closers []func()
+	closeDaemon, closeMiner func()
 }
 
 // Connect dials both APIs in parallel and reads what every collector needs first: the
@@ -75,7 +75,7 @@ func (s *Sources) connectDaemon(ctx context.Context, ep lotusapi.Endpoint) {
 		s.DaemonErr = err
 		return
 	}
-	s.closers = append(s.closers, closer)
+	s.closeDaemon = closer
 	var head *lotusapi.TipSet
 	var headErr error
 	err = parallel(
@@ -101,7 +101,7 @@ func (s *Sources) connectMiner(ctx context.Context, ep lotusapi.Endpoint) {
 		s.MinerErr = err
 		return
 	}
-	s.closers = append(s.closers, closer)
+	s.closeMiner = closer
 	var id string
 	err = parallel(
 		func() (err error) { s.MinerVersion, err = m.Version(ctx); return err },
@@ -116,8 +116,10 @@ func (s *Sources) connectMiner(ctx context.Context, ep lotusapi.Endpoint) {
 
 // Close releases the API clients.
 func (s *Sources) Close() {
-	for _, c := range s.closers {
-		c()
+	for _, c := range []func(){s.closeDaemon, s.closeMiner} {
+		if c != nil {
+			c()
+		}
 	}
 }
 
