@@ -587,6 +587,19 @@ func TestAtTime(t *testing.T) {
 	if sc.ProvingDeadline.CurrentEpoch != smallHeadHeight {
 		t.Errorf("AtTime changed the original proving deadline: %+v", sc.ProvingDeadline)
 	}
+	// Every timestamp moves with the head; the original keeps its own.
+	const shift = (5100000 - smallHeadHeight) * 30
+	if got := at.Sectors[55083].Log[0].Timestamp; got != 1748273450+shift || sc.Sectors[55083].Log[0].Timestamp != 1748273450 {
+		t.Errorf("sector log moved to %d (original %d), want %d", got, sc.Sectors[55083].Log[0].Timestamp, 1748273450+shift)
+	}
+	for w, jobs := range at.Jobs {
+		if d := jobs[0].Start.Sub(sc.Jobs[w][0].Start); d != shift*time.Second {
+			t.Errorf("job of %s moved by %s", w, d)
+		}
+	}
+	if d := at.MinerStart.Sub(sc.MinerStart); d != shift*time.Second || at.DaemonAlerts[0].LastActive.Time.Sub(sc.DaemonAlerts[0].LastActive.Time) != d {
+		t.Errorf("start and alert times moved by %s", d)
+	}
 	checkConsistency(t, at)
 }
 

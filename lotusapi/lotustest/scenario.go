@@ -3,6 +3,7 @@ package lotustest
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
@@ -82,14 +83,15 @@ type StoragePath struct {
 	Sectors []uint64
 }
 
-// AtTime returns a copy of s whose head is the epoch the wall clock now implies, so a demo
-// shows a synced node. The proving deadline moves along with the head, so the same
-// deadline stays open and its PoSt submissions stay consistent. Only the head and the
-// proving deadline are copied; every other field is shared with s.
+// AtTime returns a copy of s moved to the wall-clock time now, so a demo looks live: the head
+// is the epoch now implies, the proving deadline moves along with it (the same deadline stays
+// open), and every timestamp (process starts, alerts, sync, sector logs, jobs) moves by the
+// same amount. What holds those timestamps is copied; every other field is shared with s.
 func (s *Scenario) AtTime(now time.Time) *Scenario {
 	c := *s
 	genesis := int64(s.Genesis.Blocks[0].Timestamp)
 	height := (now.Unix() - genesis) / blockDelay
+	shift := time.Duration(height-s.Head.Height) * blockDelay * time.Second
 	c.ProvingDeadline = provingDeadline(height, s.ProvingDeadline.PeriodStart+height-s.Head.Height)
 	head := *s.Head
 	head.Height = height
@@ -100,7 +102,53 @@ func (s *Scenario) AtTime(now time.Time) *Scenario {
 		head.Blocks[i] = b
 	}
 	c.Head = &head
+
+	c.DaemonStart, c.MinerStart = s.DaemonStart.Add(shift), s.MinerStart.Add(shift)
+	c.DaemonAlerts, c.MinerAlerts = shiftAlerts(s.DaemonAlerts, shift), shiftAlerts(s.MinerAlerts, shift)
+	c.SyncState.ActiveSyncs = slices.Clone(s.SyncState.ActiveSyncs)
+	for i := range c.SyncState.ActiveSyncs {
+		w := &c.SyncState.ActiveSyncs[i]
+		w.Start, w.End = shiftTime(w.Start, shift), shiftTime(w.End, shift)
+	}
+	c.Sectors = make(map[uint64]lotusapi.SectorInfo, len(s.Sectors))
+	for n, info := range s.Sectors {
+		info.Log = slices.Clone(info.Log)
+		for i := range info.Log {
+			info.Log[i].Timestamp = uint64(int64(info.Log[i].Timestamp) + int64(shift/time.Second))
+		}
+		c.Sectors[n] = info
+	}
+	c.Jobs = make(map[string][]lotusapi.WorkerJob, len(s.Jobs))
+	for w, jobs := range s.Jobs {
+		jobs = slices.Clone(jobs)
+		for i := range jobs {
+			jobs[i].Start = jobs[i].Start.Add(shift)
+		}
+		c.Jobs[w] = jobs
+	}
 	return &c
+}
+
+// shiftTime moves t, leaving the zero time (an idle sync worker's) as it is.
+func shiftTime(t time.Time, d time.Duration) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.Add(d)
+}
+
+func shiftAlerts(alerts []lotusapi.Alert, d time.Duration) []lotusapi.Alert {
+	out := slices.Clone(alerts)
+	for i := range out {
+		for _, e := range []**lotusapi.AlertEvent{&out[i].LastActive, &out[i].LastResolved} {
+			if *e != nil {
+				moved := **e
+				moved.Time = moved.Time.Add(d)
+				*e = &moved
+			}
+		}
+	}
+	return out
 }
 
 // Addresses of the Small scenario, named for their role.

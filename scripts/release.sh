@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# scripts/release.sh VERSION [OUTDIR]: build the release artefacts of lotus-farcaster.
+#
+# For each architecture (ARCHES, default "amd64 arm64") it builds a static Linux binary with
+# the version stamped in, and packs
+#   OUTDIR/lotus-farcaster-VERSION-linux-ARCH.tar.gz
+#     lotus-farcaster-VERSION-linux-ARCH/{lotus-farcaster,install.sh,README.md,LICENSE,grafana/}
+# (LICENSE and grafana/ when present), then copies install.sh beside them and writes
+#   OUTDIR/SHA256SUMS    ("HASH  NAME" lines, as sha256sum prints them)
+# Upload every file of OUTDIR to the GitHub release tagged vVERSION; install.sh downloads
+# from there. The tarballs are reproducible: fixed file order, owner and time stamps
+# (SOURCE_DATE_EPOCH, default the last commit's time).
+set -euo pipefail
+export LC_ALL=C
+umask 022
+
+readonly PROGRAM=lotus-farcaster
+readonly VERSION_PKG=github.com/prometheus/common/version
+
+die() {
+	printf 'release.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+usage() {
+	sed -n '2,12s/^# \{0,1\}//p' "$0"
+	exit 2
+}
+
+main() {
+	(($# >= 1 && $# <= 2)) || usage
+	[[ $1 != -h && $1 != --help ]] || usage
+	local version=${1#v} out=${2:-dist}
+	[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]] || die "VERSION must look like 1.2.3 or v1.2.3, got $1"
+
+	cd "$(dirname "${BASH_SOURCE[0]}")/.."
+	local go revision branch epoch build_date
+	go=$(command -v go || echo /usr/local/go/bin/go)
+	[[ -x $go ]] || die "no Go toolchain (go) in PATH or /usr/local/go/bin"
+	revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+	branch=$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+	if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+		printf 'release.sh: warning: the working tree has uncommitted changes; revision %s does not describe them\n' "$revision" >&2
+	fi
+	epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+	build_date=$(date -u -d "@$epoch" +%Y%m%d-%H:%M:%S)
+
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd -P)
+	local arch name tarballs=()
+	STAGE=$(mktemp -d)
+	trap 'rm -rf "$STAGE"' EXIT
+	for arch in ${ARCHES:-amd64 arm64}; do
+		name=$PROGRAM-$version-linux-$arch
+		mkdir "$STAGE/$name"
+		CGO_ENABLED=0 GOOS=linux GOARCH=$arch "$go" build -trimpath -buildvcs=false \
+			-ldflags "-s -w -X $VERSION_PKG.Version=$version -X $VERSION_PKG.Revision=$revision -X $VERSION_PKG.Branch=$branch -X $VERSION_PKG.BuildDate=$build_date" \
+			-o "$STAGE/$name/$PROGRAM" .
+		install -m 755 install.sh "$STAGE/$name/install.sh"
+		install -m 644 README.md "$STAGE/$name/README.md"
+		[[ ! -f LICENSE ]] || install -m 644 LICENSE "$STAGE/$name/LICENSE"
+		if [[ -d grafana ]]; then
+			cp -R grafana "$STAGE/$name/grafana"
+			chmod -R u=rwX,go=rX "$STAGE/$name/grafana"
+		fi
+		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
+			-C "$STAGE" -cf - "$name" | gzip -9 -n >"$out/$name.tar.gz"
+		tarballs+=("$name.tar.gz")
+		printf 'built %s\n' "$out/$name.tar.gz"
+	done
+	install -m 755 install.sh "$out/install.sh"
+	(cd "$out" && sha256sum "${tarballs[@]}" install.sh >SHA256SUMS)
+	printf 'wrote %s\n' "$out/install.sh" "$out/SHA256SUMS"
+}
+
+main "$@"
