@@ -164,7 +164,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		},
 	}))
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	// The reads stop a little before --timeout: a collector may take up to a second to
+	// return after its deadline, and the file must still be written in time.
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout-min(2*time.Second, c.timeout/4))
 	defer cancel()
 
 	daemonEP, minerEP, discoveryFailed := endpoints(c, log)
