@@ -211,11 +211,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	result := metrics.Execute(ctx, src, c.collectors)
 	failed := false
+	var timedOut []string
 	for _, o := range result.Failed() {
 		failed = true
-		if !metrics.IsConsequence(o.Err) { // the API's own line above already says why
+		switch {
+		case metrics.IsConsequence(o.Err): // the API's own line above already says why
+		case errors.Is(o.Err, context.DeadlineExceeded): // one slow node: one line below
+			timedOut = append(timedOut, o.Name)
+		default:
 			log.Error("collector failed", "collector", o.Name, "err", oneLine(o.Err))
 		}
+	}
+	if len(timedOut) > 0 {
+		log.Error("collectors ran out of time; raise --timeout or look at the slow Lotus API", "timeout", c.timeout, "collectors", strings.Join(timedOut, ","))
 	}
 
 	families, err := gather(result, src.MinerID)

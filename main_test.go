@@ -277,3 +277,21 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d, output %q", code, stdout.String())
 	}
 }
+
+// A slow daemon makes several collectors run out of time: that is one problem, one line.
+func TestTimeoutIsOneLine(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	slow := lotustest.Fault{Kind: lotustest.FaultDelay, Delay: time.Hour}
+	fake.SetFault("daemon", "SyncState", slow)
+	fake.SetFault("daemon", "StateMinerPower", slow)
+	r := runWith(t, fake, "--timeout", "3s")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != exitFailed || len(lines) != 1 || !strings.Contains(lines[0], `collectors=chain,miner`) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit %d and one line naming chain and miner", r.code, r.stderr, exitFailed)
+	}
+	got := parseFile(t, r.file)
+	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "chain"}, 0)
+	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "miner"}, 0)
+	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "money"}, 1)
+}
