@@ -95,7 +95,7 @@ func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric
 			}
 			close(drained)
 		}()
-		err := c.Update(ctx, src, ch)
+		err := update(ctx, c, src, ch)
 		close(ch)
 		<-drained
 		done <- result{ms, err}
@@ -114,6 +114,17 @@ func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric
 	case <-time.After(lateGrace):
 		return nil, ctx.Err()
 	}
+}
+
+// update calls c.Update and turns a panic, a bug meeting data Lotus was not expected to
+// send, into that collector's error, so the others' metrics are still written.
+func update(ctx context.Context, c Collector, src *Sources, ch chan<- prometheus.Metric) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("collector panicked: %v", r)
+		}
+	}()
+	return c.Update(ctx, src, ch)
 }
 
 // Failed lists the outcomes with an error.

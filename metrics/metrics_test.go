@@ -224,3 +224,27 @@ lotus_wallet_balance_fil{address="f1wq7qnyd7xhk2vieeg4w7imasqokiieb73pkq32e",nam
 lotus_wallet_balance_fil{address="f3rnidsyu4pkj37iuki74vwlonhqx6snzfxzzyomwqkii3q5r3pzzfeutdcgbe6qoqlgehvbxti54g34h6k4iw",name="default",role="local"} 3.891274506129384756
 `, "")
 }
+
+// panicky stands for a collector with a bug.
+type panicky struct{}
+
+func (panicky) Name() string { return "panicky" }
+func (panicky) Update(context.Context, *Sources, chan<- prometheus.Metric) error {
+	var m map[string]int
+	m["boom"]++
+	return nil
+}
+
+func TestPanickingCollectorFailsAlone(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	run := Execute(context.Background(), f.src, []Collector{panicky{}, Chain{}})
+	if err := run.Outcomes[0].Err; err == nil || !strings.Contains(err.Error(), "collector panicked: assignment to entry in nil map") {
+		t.Errorf("panicky: %v", err)
+	}
+	if err := run.Outcomes[1].Err; err != nil {
+		t.Errorf("chain: %v", err)
+	}
+	if n := testutil.CollectAndCount(run, "lotus_chain_head_epoch"); n != 1 {
+		t.Errorf("chain's head epoch: %d series, want 1", n)
+	}
+}

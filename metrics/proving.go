@@ -3,6 +3,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -66,6 +67,9 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 			return wrap("StateMinerSectorCount", err)
 		},
 	)
+	if err == nil && info == nil {
+		err = errors.New("StateMinerProvingDeadline answered null")
+	}
 	if err != nil {
 		return err
 	}
