@@ -72,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR` (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
 	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
 	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
-	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "deadline for the whole run; keep it well inside the cron minute")
+	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "deadline for the whole run, well inside the cron minute (reading stops up to 2s earlier, so the file is written in time)")
 	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(metrics.All), ",")+")")
 	fs.BoolVar(&c.sectorDetails, "sector-details", false, "also write one series per proving sector (deadline, partition, state): HIGH CARDINALITY, one series per sector on every scrape")
 	fs.BoolVar(&c.check, "check", false, "print where each API and the textfile folder were found, test them, and exit")
