@@ -219,7 +219,7 @@ func cronTick(t *testing.T, root, minerRepo, lotusRepo, textfileDir string) {
 
 func TestInstallShellcheck(t *testing.T) {
 	shellcheck := installTool(t, "shellcheck")
-	out, err := exec.Command(shellcheck, "install.sh", "scripts/release.sh").CombinedOutput()
+	out, err := exec.Command(shellcheck, "install.sh", "scripts/release.sh", "bench/bench.sh", ".ci/run").CombinedOutput()
 	if err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 sectors=${SECTORS:-100000} sealing=${SEALING:-200}
 work=$(mktemp -d)
 fake_pid=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() { [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
