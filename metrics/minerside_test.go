@@ -110,10 +110,6 @@ func TestProving(t *testing.T) {
 	}
 }
 
-func itoa(i int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10)))
-}
-
 func TestProvingSectorDetails(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	f.src.Options.SectorDetails = true
