@@ -301,6 +301,7 @@ func TestInstallCron(t *testing.T) {
 
 	out = mustInstall(t, "--root", root, "--uninstall", "--dry-run")
 	sameSnapshot(t, "--uninstall --dry-run", installedState, rootSnapshot(t, root))
+	wantContains(t, "--uninstall --dry-run output", out, "/usr/local/bin/lotus-farcaster")
 	out = mustInstall(t, "--root", root, "--uninstall")
 	wantContains(t, "uninstall output", out, "removed /var/lib/prometheus/node-exporter/lotus-f01234.prom", "removed /var/lib/prometheus/node-exporter/.lotus-f01234.prom.lock")
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))

@@ -230,15 +230,13 @@ type panicky struct{}
 
 func (panicky) Name() string { return "panicky" }
 func (panicky) Update(context.Context, *Sources, chan<- prometheus.Metric) error {
-	var m map[string]int
-	m["boom"]++
-	return nil
+	panic("unexpected shape")
 }
 
 func TestPanickingCollectorFailsAlone(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	run := Execute(context.Background(), f.src, []Collector{panicky{}, Chain{}})
-	if err := run.Outcomes[0].Err; err == nil || !strings.Contains(err.Error(), "collector panicked: assignment to entry in nil map") {
+	if err := run.Outcomes[0].Err; err == nil || !strings.Contains(err.Error(), "collector panicked: unexpected shape") {
 		t.Errorf("panicky: %v", err)
 	}
 	if err := run.Outcomes[1].Err; err != nil {

@@ -68,6 +68,7 @@ func (h *minerHandler) SectorsListInStates(_ context.Context, states []string) (
 func (h *minerHandler) SectorsStatus(_ context.Context, n uint64, _ bool) (lotusapi.SectorInfo, error) {
 	info, ok := h.s.Sectors[n]
 	if !ok {
+		//lint:ignore ST1005 Lotus's own message, capitalised as it sends it
 		return lotusapi.SectorInfo{}, fmt.Errorf("No state for /%d: datastore: key not found", n)
 	}
 	return info, nil
