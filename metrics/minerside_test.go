@@ -71,11 +71,11 @@ func TestProving(t *testing.T) {
 		`lotus_miner_onchain_sectors{state="live"}`:   55081,
 		`lotus_miner_onchain_sectors{state="active"}`: 55046,
 		`lotus_miner_onchain_sectors{state="faulty"}`: 12,
-		// Open now: opened 37 epochs before the head, and the run is 45 s after the head.
-		`lotus_miner_deadline_opens_in_seconds{deadline="17"}`: -37*30 - 45,
+		// Open now: opened 37 epochs before the head.
+		`lotus_miner_deadline_opens_in_seconds{deadline="17"}`: -37 * 30,
 		// Later this period, and (deadline 4) in the next period.
-		`lotus_miner_deadline_opens_in_seconds{deadline="31"}`: (4998816+31*60-4999873)*30 - 45,
-		`lotus_miner_deadline_opens_in_seconds{deadline="4"}`:  (4998816+4*60+2880-4999873)*30 - 45,
+		`lotus_miner_deadline_opens_in_seconds{deadline="31"}`: (4998816 + 31*60 - 4999873) * 30,
+		`lotus_miner_deadline_opens_in_seconds{deadline="4"}`:  (4998816 + 4*60 + 2880 - 4999873) * 30,
 		// The open deadline: 2 of 3 partitions proven so far.
 		`lotus_miner_deadline_partitions{deadline="17"}`:           3,
 		`lotus_miner_deadline_partitions_proven{deadline="17"}`:    2,

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -95,11 +94,12 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	if blockDelay == 0 {
 		blockDelay = 30
 	}
-	headTime := time.Unix(int64(src.Head.Blocks[0].Timestamp), 0)
 	for i, dl := range deadlines {
 		label := strconv.Itoa(i)
-		opens := headTime.Add(time.Duration(nextOpen(info, uint64(i))-info.CurrentEpoch) * time.Duration(blockDelay) * time.Second)
-		ch <- prometheus.MustNewConstMetric(deadlineOpensInDesc, prometheus.GaugeValue, opens.Sub(src.Now).Seconds(), label)
+		// In chain time, from the epoch the run reads: the same on a synced node as the wall
+		// clock, and still right on a node that lags.
+		opensIn := (nextOpen(info, uint64(i)) - info.CurrentEpoch) * blockDelay
+		ch <- prometheus.MustNewConstMetric(deadlineOpensInDesc, prometheus.GaugeValue, float64(opensIn), label)
 		ch <- prometheus.MustNewConstMetric(deadlineProvenDesc, prometheus.GaugeValue, float64(dl.PostSubmissions.Count()), label)
 		if failed[i] {
 			continue // leave this deadline's counts out rather than report zeros
