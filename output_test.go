@@ -169,3 +169,25 @@ func sortedLabels(labels []string) string {
 	slices.Sort(out)
 	return strings.Join(out, ",")
 }
+
+// Lotus serves its own lotus_* metrics on /debug/metrics; a Prometheus scraping both must
+// never see one name from two sources. testdata/lotus-builtin-metric-names.txt is Lotus
+// v1.36's list (a histogram also has _bucket, _sum and _count).
+func TestNoCollisionWithLotusOwnMetrics(t *testing.T) {
+	data, err := os.ReadFile("testdata/lotus-builtin-metric-names.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := map[string]bool{}
+	for line := range strings.Lines(string(data)) {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		for _, suffix := range []string{"", "_bucket", "_sum", "_count", "_total"} {
+			theirs[name+suffix] = true
+		}
+	}
+	for _, f := range smallRun(t, metrics.Options{SectorDetails: true}) {
+		if theirs[f.GetName()] {
+			t.Errorf("%s is also a metric of Lotus itself", f.GetName())
+		}
+	}
+}
