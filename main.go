@@ -210,21 +210,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	result := metrics.Execute(ctx, src, c.collectors)
-	failed := false
-	var timedOut []string
-	for _, o := range result.Failed() {
-		failed = true
-		switch {
-		case metrics.IsConsequence(o.Err): // the API's own line above already says why
-		case errors.Is(o.Err, context.DeadlineExceeded): // one slow node: one line below
-			timedOut = append(timedOut, o.Name)
-		default:
-			log.Error("collector failed", "collector", o.Name, "err", oneLine(o.Err))
-		}
-	}
-	if len(timedOut) > 0 {
-		log.Error("collectors ran out of time; raise --timeout or look at the slow Lotus API", "timeout", c.timeout, "collectors", strings.Join(timedOut, ","))
-	}
+	failed := logFailures(log, result, c.timeout)
 
 	families, err := gather(result, src.MinerID)
 	if err != nil {
@@ -249,6 +235,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// logFailures writes one stderr line per failed collector, except where the cause is already
+// said once: an API that was down, or a slow node that made several collectors run out of time.
+func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (failed bool) {
+	var timedOut []string
+	for _, o := range result.Failed() {
+		switch {
+		case metrics.IsConsequence(o.Err):
+		case errors.Is(o.Err, context.DeadlineExceeded):
+			timedOut = append(timedOut, o.Name)
+		default:
+			log.Error("collector failed", "collector", o.Name, "err", oneLine(o.Err))
+		}
+	}
+	if len(timedOut) > 0 {
+		log.Error("collectors ran out of time; raise --timeout or look at the slow Lotus API", "timeout", timeout, "collectors", strings.Join(timedOut, ","))
+	}
+	return len(result.Failed()) > 0
 }
 
 // endpoints finds both APIs; a failure is logged in one line and leaves that endpoint nil.
