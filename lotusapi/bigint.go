@@ -19,13 +19,36 @@ func NewBigInt(x int64) BigInt {
 	return b
 }
 
-// ParseBigInt parses a base-10 integer string such as "1000000000000000000".
+// maxBigIntBits is the largest magnitude Lotus accepts: its big.Int serialises to at most
+// 128 bytes, one of them the sign (BigIntMaxSerializedLen in go-state-types/big).
+const maxBigIntBits = 127 * 8
+
+// maxBigIntDigits is the longest decimal string such a number (and its sign) can take; a
+// longer one is refused before parsing, so a hostile answer cannot cost quadratic time.
+const maxBigIntDigits = 307
+
+// ParseBigInt parses a base-10 integer string such as "1000000000000000000", within
+// Lotus's own bounds.
 func ParseBigInt(s string) (BigInt, error) {
 	var b BigInt
-	if _, ok := b.v.SetString(s, 10); !ok {
-		return BigInt{}, fmt.Errorf("invalid big integer %q", s)
+	if err := b.set(s); err != nil {
+		return BigInt{}, err
 	}
 	return b, nil
+}
+
+func (b *BigInt) set(s string) error {
+	if len(s) > maxBigIntDigits {
+		return fmt.Errorf("big integer of %d characters, longer than Lotus allows", len(s))
+	}
+	if _, ok := b.v.SetString(s, 10); !ok {
+		return fmt.Errorf("invalid big integer %q", s)
+	}
+	if b.v.BitLen() > maxBigIntBits {
+		b.v.SetInt64(0)
+		return fmt.Errorf("big integer of %d bits, more than Lotus allows", b.v.BitLen())
+	}
+	return nil
 }
 
 // Int returns a copy of the value as a *big.Int.
@@ -43,10 +66,11 @@ func (b BigInt) Float64() float64 {
 // attoPerFIL is 10^18: one FIL in attoFIL.
 var attoPerFIL = new(big.Float).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil))
 
-// FIL converts an attoFIL amount to FIL, rounded once to the nearest float64
-// (the division is exact at 256 bits, so the result is within half an ulp).
+// FIL converts an attoFIL amount to FIL, rounded once to the nearest float64 (the integer
+// is held exactly and the quotient carries far more bits than float64, so the result is
+// within half an ulp).
 func (b BigInt) FIL() float64 {
-	x := new(big.Float).SetPrec(256).SetInt(&b.v)
+	x := new(big.Float).SetPrec(uint(b.v.BitLen()) + 128).SetInt(&b.v)
 	f, _ := x.Quo(x, attoPerFIL).Float64()
 	return f
 }
@@ -67,8 +91,5 @@ func (b *BigInt) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("big integer must be a JSON string: %w", err)
 	}
-	if _, ok := b.v.SetString(s, 10); !ok {
-		return fmt.Errorf("invalid big integer %q", s)
-	}
-	return nil
+	return b.set(s)
 }

@@ -4,6 +4,7 @@ package lotusapi
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,7 @@ type CommonAPI struct {
 type FullNodeAPI struct {
 	ChainHead                  func(context.Context) (*TipSet, error)
 	ChainGetGenesis            func(context.Context) (*TipSet, error)
+	ChainGetTipSetByHeight     func(context.Context, int64, TipSetKey) (*TipSet, error)
 	StateNetworkName           func(context.Context) (string, error)
 	StateNetworkVersion        func(context.Context, TipSetKey) (uint, error)
 	SyncState                  func(context.Context) (*SyncState, error)
@@ -37,6 +39,9 @@ type FullNodeAPI struct {
 	StateReadState             func(context.Context, string, TipSetKey) (*ActorState, error)
 	StateGetActor              func(context.Context, string, TipSetKey) (*Actor, error)
 	StateAccountKey            func(context.Context, string, TipSetKey) (string, error)
+	StateLookupID              func(context.Context, string, TipSetKey) (string, error)
+	StateMarketBalance         func(context.Context, string, TipSetKey) (MarketBalance, error)
+	StateVerifiedClientStatus  func(context.Context, string, TipSetKey) (*BigInt, error)
 	WalletList                 func(context.Context) ([]string, error)
 	WalletDefaultAddress       func(context.Context) (string, error)
 	StateMinerProvingDeadline  func(context.Context, string, TipSetKey) (*DeadlineInfo, error)
@@ -54,7 +59,6 @@ type MinerAPI struct {
 	WorkerStats         func(context.Context) (map[string]WorkerStats, error)
 	WorkerJobs          func(context.Context) (map[string][]WorkerJob, error)
 	SealingSchedDiag    func(context.Context, bool) (*SchedDiag, error)
-	StorageList         func(context.Context) (StorageIDs, error)
 	StorageLocal        func(context.Context) (map[string]string, error)
 	StorageInfo         func(context.Context, string) (StorageInfo, error)
 	StorageStat         func(context.Context, string) (FsStat, error)
@@ -64,54 +68,73 @@ type MinerAPI struct {
 type Daemon struct {
 	CommonAPI
 	FullNodeAPI
+	rpc *rpcClient
 }
 
 // Miner is a client of lotus-miner.
 type Miner struct {
 	CommonAPI
 	MinerAPI
+	rpc *rpcClient
 }
 
 // DialDaemon returns a daemon client for ep; every HTTP request it makes adds one to requests.
 // Over HTTP nothing is sent until the first call, so dialing never fails on a down node.
 func DialDaemon(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Daemon, func(), error) {
 	d := &Daemon{}
-	closer, err := dial(ctx, ep, requests, &d.CommonAPI, &d.FullNodeAPI)
+	rpc, closer, err := dial(ctx, ep, requests, &d.CommonAPI, &d.FullNodeAPI)
+	d.rpc = rpc
 	return d, closer, err
 }
 
 // DialMiner returns a lotus-miner client for ep, counting requests like DialDaemon.
 func DialMiner(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Miner, func(), error) {
 	m := &Miner{}
-	closer, err := dial(ctx, ep, requests, &m.CommonAPI, &m.MinerAPI)
+	rpc, closer, err := dial(ctx, ep, requests, &m.CommonAPI, &m.MinerAPI)
+	m.rpc = rpc
 	return m, closer, err
 }
 
-func dial(ctx context.Context, ep Endpoint, requests *atomic.Int64, outs ...any) (func(), error) {
+func dial(ctx context.Context, ep Endpoint, requests *atomic.Int64, outs ...any) (*rpcClient, func(), error) {
 	header := http.Header{}
 	if ep.Token != "" {
 		header.Set("Authorization", "Bearer "+ep.Token)
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	// Independent calls run in parallel; keep their connections for reuse.
-	transport.MaxIdleConnsPerHost = 64
-	client := &http.Client{Transport: countingTransport{base: transport, n: requests}}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = MaxInFlight
+	rt := &transport{base: base, requests: requests, slots: make(chan struct{}, MaxInFlight)}
+	client := &http.Client{Transport: rt}
 	closer, err := jsonrpc.NewMergeClient(ctx, ep.URL, "Filecoin", outs, header, jsonrpc.WithHTTPClient(client))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return func() { closer(); transport.CloseIdleConnections() }, nil
+	for _, out := range outs {
+		classifyErrors(out)
+	}
+	rpc := &rpcClient{url: ep.URL, header: header, http: client}
+	return rpc, func() { closer(); base.CloseIdleConnections() }, nil
 }
 
-// countingTransport counts HTTP requests, one per JSON-RPC call, for lotus_exporter_rpc_requests.
-type countingTransport struct {
-	base http.RoundTripper
-	n    *atomic.Int64
-}
+var errorType = reflect.TypeFor[error]()
 
-func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if t.n != nil {
-		t.n.Add(1)
+// classifyErrors replaces every method of the API struct *api with one that turns the error
+// go-jsonrpc returns into a *CallError, so every caller sees Lotus's error model, once.
+func classifyErrors(api any) {
+	v := reflect.ValueOf(api).Elem()
+	for i := range v.NumField() {
+		field, name := v.Field(i), v.Type().Field(i).Name
+		call := field.Interface() // the go-jsonrpc stub
+		ft := field.Type()
+		errIdx := ft.NumOut() - 1
+		if ft.Out(errIdx) != errorType {
+			continue
+		}
+		field.Set(reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
+			out := reflect.ValueOf(call).Call(args)
+			if err, _ := out[errIdx].Interface().(error); err != nil {
+				out[errIdx] = reflect.ValueOf(error(classify(name, err)))
+			}
+			return out
+		}))
 	}
-	return t.base.RoundTrip(r)
 }

@@ -1,33 +1,166 @@
-// Classification of JSON-RPC errors that the collectors treat specially.
+// Lotus's error model: every failed call becomes one *CallError that says, in one line, what went wrong.
 package lotusapi
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
 
 	"github.com/filecoin-project/go-jsonrpc"
 )
 
-// Lotus error codes (api/api_errors.go) and JSON-RPC's own.
+// JSON-RPC error codes Lotus sends (see ../shared/lotus-api/NOTES.md).
 const (
-	codeActorNotFound  = 11
+	// codeMethodError is go-jsonrpc's code for an error a method returned that has no
+	// registered type: most Lotus failures, StateGetActor's "actor not found" among them.
+	codeMethodError = 1
+	// codeActorNotFound is api.EActorNotFound = jsonrpc.FirstUserCode + 1 (lotus
+	// api/api_errors.go), sent by StateLookupID and StateVerifiedClientStatus.
+	codeActorNotFound  = 3
 	codeMethodNotFound = -32601
 )
 
-// IsActorNotFound reports whether err is Lotus's "actor not found", which a key
-// address that never received funds legitimately gets.
-func IsActorNotFound(err error) bool { return hasCode(err, codeActorNotFound) }
+// Kind says what sort of failure a call met.
+type Kind int
 
-// IsMethodNotFound reports whether the API does not serve the method at all.
-func IsMethodNotFound(err error) bool { return hasCode(err, codeMethodNotFound) }
+// Kinds of failure, from the node's own answers to the transport's.
+const (
+	KindFailed         Kind = iota // the method ran and returned an error (JSON-RPC error)
+	KindActorNotFound              // the address is not on chain: a fact, not a failure
+	KindPermission                 // the token lacks a permission the method needs
+	KindMethodNotFound             // the API does not serve the method
+	KindUnauthorized               // HTTP 401: the token was refused
+	KindUnreachable                // no answer: connection refused, DNS, reset
+	KindTimeout                    // no answer before the run's deadline
+	KindNull                       // null from a method that never answers null
+	KindMalformed                  // an answer that is not JSON-RPC, or does not decode
+	KindTooLarge                   // an answer larger than MaxResponseBytes
+	KindHTTPStatus                 // an HTTP status go-jsonrpc does not speak (502, 503, ...)
+)
 
-func hasCode(err error, code jsonrpc.ErrorCode) bool {
-	var jerr *jsonrpc.JSONRPCError
-	return errors.As(err, &jerr) && jerr.Code == code
+// CallError is a failed call of one method. Its message is one line and never holds the token.
+type CallError struct {
+	Method string
+	Kind   Kind
+	Code   int    // the JSON-RPC error code, for KindFailed and the kinds read from it
+	Need   string // the missing permission, for KindPermission ("admin", "write", ...)
+	Detail string // what the node or the transport said
+	err    error  // the cause, for errors.Is (context.DeadlineExceeded)
 }
 
-// IsRPCError reports whether the API answered with a JSON-RPC error (as opposed to a
-// transport failure), i.e. the node is up but refused this particular call.
-func IsRPCError(err error) bool {
+func (e *CallError) Error() string {
+	switch e.Kind {
+	case KindPermission:
+		return fmt.Sprintf("%s: the token lacks the %q permission (use the node's admin token)", e.Method, e.Need)
+	case KindUnauthorized:
+		return e.Method + ": token refused (HTTP 401): the token does not belong to this node"
+	case KindNull:
+		return e.Method + ": answered null"
+	case KindTimeout:
+		return e.Method + ": no answer in time"
+	}
+	return e.Method + ": " + e.Detail
+}
+
+func (e *CallError) Unwrap() error { return e.err }
+
+// KindOf returns the kind of err's CallError, or KindFailed for other errors.
+func KindOf(err error) Kind {
+	var ce *CallError
+	if errors.As(err, &ce) {
+		return ce.Kind
+	}
+	return KindFailed
+}
+
+// IsActorNotFound reports whether the node said the address is not on chain, in either of
+// Lotus's two forms. A key address that never received funds legitimately gets it.
+func IsActorNotFound(err error) bool { return err != nil && KindOf(err) == KindActorNotFound }
+
+// IsMethodNotFound reports whether the API does not serve the method at all.
+func IsMethodNotFound(err error) bool { return err != nil && KindOf(err) == KindMethodNotFound }
+
+// IsNodeAnswer reports whether the node itself answered with an error (the method ran and
+// failed), as opposed to a transport failure or a refused token.
+func IsNodeAnswer(err error) bool {
+	k := KindOf(err)
+	return err != nil && (k == KindFailed || k == KindActorNotFound)
+}
+
+// Lotus's permission check (api/permissioned.go, go-jsonrpc/auth):
+// "missing permission to invoke 'WorkerStats' (need 'admin')".
+var permissionRE = regexp.MustCompile(`missing permission to invoke '[^']*' \(need '([a-z]+)'\)`)
+
+// classify turns what go-jsonrpc returned for a call of method into a *CallError.
+func classify(method string, err error) *CallError {
+	ce := &CallError{Method: method, Kind: KindFailed, err: err}
 	var jerr *jsonrpc.JSONRPCError
-	return errors.As(err, &jerr)
+	var status *httpStatusError
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &jerr):
+		ce.Code = int(jerr.Code)
+		ce.Detail = oneLine(jerr.Message)
+		switch {
+		case jerr.Code == codeActorNotFound,
+			jerr.Code == codeMethodError && strings.HasSuffix(jerr.Message, "actor not found"):
+			ce.Kind = KindActorNotFound
+		case jerr.Code == codeMethodNotFound:
+			ce.Kind = KindMethodNotFound
+			ce.Detail = "method not served by this API"
+		case permissionRE.MatchString(jerr.Message):
+			ce.Kind = KindPermission
+			ce.Need = permissionRE.FindStringSubmatch(jerr.Message)[1]
+		}
+	case errors.As(err, &status):
+		ce.Detail = "HTTP " + status.status
+		ce.Kind = KindHTTPStatus
+		if status.code == 401 {
+			ce.Kind = KindUnauthorized
+		}
+	case errors.Is(err, errNullResult):
+		ce.Kind = KindNull
+	case errors.Is(err, errTooLarge):
+		ce.Kind, ce.Detail = KindTooLarge, fmt.Sprintf("answer larger than %d MiB", MaxResponseBytes>>20)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		ce.Kind = KindTimeout
+	case errors.As(err, &urlErr):
+		ce.Kind, ce.Detail = KindUnreachable, unreachable(urlErr.Err)
+	default:
+		// go-jsonrpc's own wording ("RPC client error: sendRequest failed: ...") adds nothing.
+		ce.Kind, ce.Detail = KindMalformed, "malformed answer: "+oneLine(lastPart(err.Error()))
+	}
+	return ce
+}
+
+// unreachable says why no answer came, without the URL (the caller logs it once).
+func unreachable(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return "unreachable: " + op.Err.Error()
+	}
+	return "unreachable: " + oneLine(err.Error())
+}
+
+// lastPart drops go-jsonrpc's prefixes ("RPC client error: sendRequest failed: ...").
+func lastPart(s string) string {
+	for _, p := range []string{"RPC client error: ", "sendRequest failed: ", "unmarshaling result: "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	return s
+}
+
+// maxDetail bounds what a node's error message adds to a log line.
+const maxDetail = 300
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxDetail {
+		s = strings.ToValidUTF8(s[:maxDetail], "") + "…"
+	}
+	return s
 }

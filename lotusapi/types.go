@@ -27,9 +27,17 @@ func (t *TipSet) Key() TipSetKey { return t.Cids }
 // BlockHeader holds the block header fields read here.
 type BlockHeader struct {
 	Miner         string
+	ElectionProof *ElectionProof // null only in the genesis block
+	Parents       TipSetKey
 	Height        int64
 	Timestamp     uint64
 	ParentBaseFee BigInt
+}
+
+// ElectionProof says how many times the block's miner won the election at its epoch.
+type ElectionProof struct {
+	WinCount int64
+	VRFProof []byte
 }
 
 // Version is the answer of Version on either API.
@@ -199,6 +207,20 @@ type ActorState struct {
 	Code    Cid
 	State   json.RawMessage
 }
+
+// MarketBalance is StateMarketBalance: a storage-market account's funds in attoFIL.
+type MarketBalance struct {
+	Escrow BigInt
+	Locked BigInt
+}
+
+// RewardState holds the field read here of the reward actor's state (StateReadState of f02).
+type RewardState struct {
+	ThisEpochReward BigInt
+}
+
+// RewardActor is the reward actor's ID address.
+const RewardActor = "f02"
 
 // MinerState holds the fund fields of the miner actor's state (StateReadState of the miner).
 type MinerState struct {

@@ -2,7 +2,6 @@
 package lotusapi
 
 import (
-	"encoding/json"
 	"time"
 )
 
@@ -38,6 +37,26 @@ type Partition struct {
 	RecoveringSectors BitField
 	LiveSectors       BitField
 	ActiveSectors     BitField
+}
+
+// SectorOnChainInfo is one element of StateMinerSectors. Lotus sends no DealIDs; the
+// nullable amounts are null for sectors activated or updated after nv25.
+type SectorOnChainInfo struct {
+	SectorNumber          uint64
+	SealProof             int64
+	SealedCID             Cid
+	Activation            int64
+	Expiration            int64
+	DealWeight            BigInt
+	VerifiedDealWeight    BigInt
+	InitialPledge         BigInt
+	ExpectedDayReward     *BigInt
+	ExpectedStoragePledge *BigInt
+	PowerBaseEpoch        int64
+	ReplacedDayReward     *BigInt
+	SectorKeyCID          *Cid
+	Flags                 uint64
+	DailyFee              BigInt
 }
 
 // MinerSectors is StateMinerSectorCount.
@@ -157,25 +176,3 @@ type FsStat struct {
 	Max         int64
 	Used        int64
 }
-
-// StorageIDs is StorageList reduced to its keys: the sector declarations, one per sector
-// file and so hundreds of thousands on a large miner, are skipped without being decoded.
-type StorageIDs []string
-
-// UnmarshalJSON reads the object's keys only.
-func (s *StorageIDs) UnmarshalJSON(data []byte) error {
-	var m map[string]skipped
-	if err := json.Unmarshal(data, &m); err != nil {
-		return err
-	}
-	*s = make(StorageIDs, 0, len(m))
-	for id := range m {
-		*s = append(*s, id)
-	}
-	return nil
-}
-
-// skipped accepts any JSON value and keeps nothing.
-type skipped struct{}
-
-func (*skipped) UnmarshalJSON([]byte) error { return nil }

@@ -165,7 +165,7 @@ func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
 	for i, id := range ids {
 		calls[i] = func() error {
 			key, err := s.Daemon.StateAccountKey(ctx, id, s.Head.Key())
-			if lotusapi.IsRPCError(err) {
+			if lotusapi.IsNodeAnswer(err) {
 				return nil // not an account actor: no key address
 			}
 			keys[i] = key

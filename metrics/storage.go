@@ -9,8 +9,6 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
 // Storage reports every sealing and storage path, local to the miner or on a worker. A
@@ -45,7 +43,7 @@ func (Storage) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	}
 	m := src.Miner
 	var (
-		ids   lotusapi.StorageIDs
+		ids   []string
 		local map[string]string
 	)
 	err := parallel(

@@ -1,0 +1,159 @@
+// Streamed calls: the answers that grow with the miner, read as they arrive instead of whole.
+package lotusapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/filecoin-project/go-jsonrpc"
+)
+
+// rpcClient makes the streamed calls over the same transport, token and limits as go-jsonrpc.
+// go-jsonrpc reads every answer whole (420 MB of JSON for StateMinerSectors at a million
+// sectors), so these two calls are made by hand.
+type rpcClient struct {
+	url    string
+	header http.Header
+	http   *http.Client
+	id     atomic.Int64
+}
+
+// stream calls method with params and hands the scanner, positioned at the result, to
+// readResult, which must consume it.
+func (c *rpcClient) stream(ctx context.Context, method string, params []any, readResult func(*scanner) error) error {
+	err := c.call(ctx, method, params, readResult)
+	if err != nil {
+		return classify(method, err)
+	}
+	return nil
+}
+
+func (c *rpcClient) call(ctx context.Context, method string, params []any, readResult func(*scanner) error) error {
+	body, err := json.Marshal(map[string]any{
+		"jsonrpc": "2.0", "id": c.id.Add(1), "method": "Filecoin." + method, "params": params,
+	})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, streamKey{}, true), http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header = c.header.Clone()
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+
+	s := newScanner(resp.Body)
+	var rpcErr *jsonrpc.JSONRPCError
+	gotResult := false
+	err = s.Object(func(key []byte) error {
+		switch string(key) {
+		case "result":
+			if null, err := s.Null(); null || err != nil {
+				return err // null stays !gotResult
+			}
+			gotResult = true
+			return readResult(s)
+		case "error":
+			rpcErr = &jsonrpc.JSONRPCError{}
+			return s.Object(func(key []byte) error {
+				switch string(key) {
+				case "code":
+					code, err := s.Int()
+					rpcErr.Code = jsonrpc.ErrorCode(code)
+					return err
+				case "message":
+					msg, err := s.String()
+					rpcErr.Message = string(msg)
+					return err
+				}
+				return s.Skip()
+			})
+		}
+		return s.Skip()
+	})
+	switch {
+	case rpcErr != nil:
+		return rpcErr
+	case err != nil:
+		return fmt.Errorf("reading the answer: %w", err)
+	case !gotResult:
+		return errNullResult
+	}
+	return nil
+}
+
+// StateMinerSectors streams every sector of miner at tsk to fn, one at a time; sector is
+// reused between calls.
+func (d *Daemon) StateMinerSectors(ctx context.Context, miner string, tsk TipSetKey, fn func(sector *SectorOnChainInfo) error) error {
+	var sector SectorOnChainInfo
+	return d.rpc.stream(ctx, "StateMinerSectors", []any{miner, nil, tsk}, func(s *scanner) error {
+		return s.Array(func() error {
+			if err := decodeSector(s, &sector); err != nil {
+				return err
+			}
+			return fn(&sector)
+		})
+	})
+}
+
+// decodeSector reads the fields of a sector the exporter uses and skips the others.
+func decodeSector(s *scanner, out *SectorOnChainInfo) error {
+	out.SectorNumber, out.Activation, out.Expiration, out.PowerBaseEpoch, out.Flags = 0, 0, 0, 0, 0
+	for _, b := range []*BigInt{&out.DealWeight, &out.VerifiedDealWeight, &out.InitialPledge, &out.DailyFee} {
+		b.v.SetInt64(0) // keeps the big.Int's storage: no allocation per sector
+	}
+	return s.Object(func(key []byte) (err error) {
+		switch string(key) {
+		case "SectorNumber":
+			out.SectorNumber, err = s.Uint()
+		case "Activation":
+			out.Activation, err = s.Int()
+		case "Expiration":
+			out.Expiration, err = s.Int()
+		case "PowerBaseEpoch":
+			out.PowerBaseEpoch, err = s.Int()
+		case "Flags":
+			out.Flags, err = s.Uint()
+		case "DealWeight":
+			err = s.BigInt(&out.DealWeight)
+		case "VerifiedDealWeight":
+			err = s.BigInt(&out.VerifiedDealWeight)
+		case "InitialPledge":
+			err = s.BigInt(&out.InitialPledge)
+		case "DailyFee":
+			err = s.BigInt(&out.DailyFee)
+		default:
+			err = s.Skip()
+		}
+		return err
+	})
+}
+
+// StorageList returns the storage path IDs of lotus-miner's index: StorageList's keys. Its
+// values declare every sector file on every path, a million entries on a large miner; they
+// are skipped as they arrive.
+func (m *Miner) StorageList(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := m.rpc.stream(ctx, "StorageList", []any{}, func(s *scanner) error {
+		return s.Object(func(key []byte) error {
+			if len(ids) >= maxStoragePaths {
+				return fmt.Errorf("more than %d storage paths", maxStoragePaths)
+			}
+			ids = append(ids, string(key))
+			return s.Skip()
+		})
+	})
+	return ids, err
+}
+
+// maxStoragePaths bounds what a hostile StorageList can make the exporter keep.
+const maxStoragePaths = 10000
