@@ -98,10 +98,23 @@ type Server struct {
 	MinerToken  string // admin token of the miner
 
 	daemon, miner *httptest.Server
+	scenario      *Scenario
 
 	mu       sync.Mutex
 	requests map[apiMethod]int
 	faults   map[apiMethod]Fault
+
+	// scenarioMu lets Update change the scenario while the nodes serve: each call reads it
+	// under the read lock.
+	scenarioMu sync.RWMutex
+}
+
+// Update runs change on the scenario while no call is being answered, so a test can move
+// the chain or the miner along between runs (or during them) without a data race.
+func (s *Server) Update(change func(*Scenario)) {
+	s.scenarioMu.Lock()
+	defer s.scenarioMu.Unlock()
+	change(s.scenario)
 }
 
 // Start serves s: the daemon on /rpc/v1 and /rpc/v0 like real Lotus, the miner on /rpc/v0.
@@ -110,6 +123,7 @@ func Start(s *Scenario) *Server {
 	// answers for Net* by design); in tests and the demo that is noise.
 	_ = logging.SetLogLevel("rpc", "fatal")
 	srv := &Server{
+		scenario:    s,
 		DaemonToken: daemonToken,
 		MinerToken:  minerToken,
 		requests:    map[apiMethod]int{},
@@ -224,6 +238,8 @@ func (s *Server) front(api, token string, next http.Handler) http.Handler {
 			writeRPCError(w, req.ID, 1, fmt.Sprintf("missing permission to invoke '%s' (need '%s')", method, need))
 			return
 		}
+		s.scenarioMu.RLock()
+		defer s.scenarioMu.RUnlock()
 		next.ServeHTTP(w, r)
 	})
 }
