@@ -45,25 +45,24 @@ func ParseAPIInfo(info, rpcPath, source string) (Endpoint, error) {
 	if tokenInfoRE.MatchString(info) {
 		ep.Token, addr, _ = strings.Cut(info, ":")
 	}
-	// From here on, errors may quote addr but never info.
+	// Errors never quote the value: whatever it holds (a token in the wrong place, a
+	// password in a URL) must not reach a log.
 	switch {
 	case addr == "":
 		return Endpoint{}, fmt.Errorf("%s: empty value; %s", source, expectedInfo)
 	case strings.HasPrefix(addr, "/"):
 		base, err := MultiaddrURL(addr)
 		if err != nil {
-			return Endpoint{}, fmt.Errorf("%s: malformed multiaddr %q: %v; %s", source, addr, err, expectedInfo)
+			return Endpoint{}, fmt.Errorf("%s: malformed multiaddr: %v; %s", source, err, expectedInfo)
 		}
 		ep.URL = base + rpcPath
 	case hasURLScheme(addr):
 		u, err := apiURL(addr, rpcPath)
 		if err != nil {
-			// addr is not quoted: a URL may carry user:password.
 			return Endpoint{}, fmt.Errorf("%s: malformed URL: %v; expected TOKEN:http://HOST:PORT", source, err)
 		}
 		ep.URL = u
 	default:
-		// Not quoted: the value may be a mistyped token.
 		return Endpoint{}, fmt.Errorf("%s: value is neither TOKEN:MULTIADDR, MULTIADDR nor URL; %s", source, expectedInfo)
 	}
 	return ep, nil
@@ -83,7 +82,7 @@ func hasURLScheme(s string) bool {
 func apiURL(addr, rpcPath string) (string, error) {
 	u, err := url.Parse(addr)
 	if err != nil {
-		return "", errors.Unwrap(err) // the *url.Error wrapper repeats the whole input
+		return "", errors.New("not a valid URL")
 	}
 	switch u.Scheme {
 	case "ws":
@@ -95,7 +94,7 @@ func apiURL(addr, rpcPath string) (string, error) {
 		return "", errors.New("user:password in the URL is not supported; put the token before the URL")
 	}
 	if !validURLHost(u) {
-		return "", fmt.Errorf("bad host %q", u.Hostname())
+		return "", errors.New("bad host")
 	}
 	if p := u.Port(); p != "" {
 		if err := checkPort(p); err != nil {
@@ -147,7 +146,7 @@ func MultiaddrURL(ma string) (string, error) {
 	}
 	parts := strings.Split(rest, "/")
 	if len(parts) < 2 {
-		return "", fmt.Errorf("missing host after %q", "/"+parts[0])
+		return "", errors.New("missing host")
 	}
 	host, err := multiaddrHost(parts[0], parts[1])
 	if err != nil {
@@ -163,7 +162,7 @@ func MultiaddrURL(ma string) (string, error) {
 	if len(parts) > 4 {
 		suffix := strings.Join(parts[4:], "/")
 		if scheme, ok = suffixSchemes[suffix]; !ok {
-			return "", fmt.Errorf("unsupported suffix %q (want /http, /https, /ws, /wss, /tls/http or /tls/ws)", "/"+suffix)
+			return "", errors.New("unsupported suffix after the port (want /http, /https, /ws, /wss, /tls/http or /tls/ws)")
 		}
 	}
 	return scheme + "://" + net.JoinHostPort(host, parts[3]), nil
@@ -175,7 +174,7 @@ func multiaddrHost(proto, value string) (string, error) {
 	case "ip4", "ip6":
 		a, err := netip.ParseAddr(value)
 		if err != nil || a.Zone() != "" || a.Is4() != (proto == "ip4") {
-			return "", fmt.Errorf("bad IPv%s address %q", proto[2:], value)
+			return "", fmt.Errorf("bad IPv%s address", proto[2:])
 		}
 		// Lotus writes its listen address to the repo api file; "all interfaces" is reachable via loopback.
 		if a.IsUnspecified() {
@@ -188,11 +187,11 @@ func multiaddrHost(proto, value string) (string, error) {
 	case "dns", "dns4", "dns6":
 		// The address family of dns4/dns6 is left to the resolver.
 		if !validHostname(value) {
-			return "", fmt.Errorf("bad host name %q", value)
+			return "", errors.New("bad host name")
 		}
 		return value, nil
 	}
-	return "", fmt.Errorf("unsupported protocol %q (want ip4, ip6, dns, dns4 or dns6)", proto)
+	return "", errors.New("unsupported protocol (want /ip4, /ip6, /dns, /dns4 or /dns6)")
 }
 
 // validHostname allows only characters that are safe in a URL host.
@@ -210,7 +209,7 @@ func validHostname(s string) bool {
 
 func checkPort(s string) error {
 	if n, err := strconv.ParseUint(s, 10, 16); err != nil || n == 0 {
-		return fmt.Errorf("bad port %q (want 1-65535)", s)
+		return errors.New("bad port (want 1-65535)")
 	}
 	return nil
 }

@@ -2,7 +2,6 @@
 package lotusapi
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -44,28 +43,28 @@ var parseTests = []struct {
 
 	{"empty", "", "/rpc/v1", "", "", "empty value"},
 	{"token only", testToken + ":", "/rpc/v1", "", "", "neither"},
-	{"bad ip4", "/ip4/1.2.3/tcp/1234", "/rpc/v1", "", "", `malformed multiaddr "/ip4/1.2.3/tcp/1234": bad IPv4 address "1.2.3"; expected TOKEN:/ip4/HOST/tcp/PORT/http`},
-	{"v6 in ip4", "/ip4/::1/tcp/1234", "/rpc/v1", "", "", `bad IPv4 address "::1"`},
-	{"v4 in ip6", "/ip6/127.0.0.1/tcp/1234", "/rpc/v1", "", "", `bad IPv6 address "127.0.0.1"`},
-	{"ip6 brackets", "/ip6/[::1]/tcp/1234", "/rpc/v1", "", "", `bad IPv6 address "[::1]"`},
+	{"bad ip4", "/ip4/1.2.3/tcp/1234", "/rpc/v1", "", "", `malformed multiaddr: bad IPv4 address; expected TOKEN:/ip4/HOST/tcp/PORT/http`},
+	{"v6 in ip4", "/ip4/::1/tcp/1234", "/rpc/v1", "", "", `bad IPv4 address`},
+	{"v4 in ip6", "/ip6/127.0.0.1/tcp/1234", "/rpc/v1", "", "", `bad IPv6 address`},
+	{"ip6 brackets", "/ip6/[::1]/tcp/1234", "/rpc/v1", "", "", `bad IPv6 address`},
 	{"ip6 zone", "/ip6/fe80::1%eth0/tcp/1234", "/rpc/v1", "", "", `bad IPv6 address`},
-	{"bad dns name", "/dns/lotus:1/tcp/1234", "/rpc/v1", "", "", `bad host name "lotus:1"`},
-	{"empty dns name", "/dns//tcp/1234", "/rpc/v1", "", "", `bad host name ""`},
-	{"port 0", "/ip4/127.0.0.1/tcp/0", "/rpc/v1", "", "", `bad port "0"`},
-	{"port 70000", "/ip4/127.0.0.1/tcp/70000", "/rpc/v1", "", "", `bad port "70000"`},
-	{"port not numeric", "/ip4/127.0.0.1/tcp/http", "/rpc/v1", "", "", `bad port "http"`},
+	{"bad dns name", "/dns/lotus:1/tcp/1234", "/rpc/v1", "", "", `bad host name`},
+	{"empty dns name", "/dns//tcp/1234", "/rpc/v1", "", "", `bad host name`},
+	{"port 0", "/ip4/127.0.0.1/tcp/0", "/rpc/v1", "", "", `bad port`},
+	{"port 70000", "/ip4/127.0.0.1/tcp/70000", "/rpc/v1", "", "", `bad port`},
+	{"port not numeric", "/ip4/127.0.0.1/tcp/http", "/rpc/v1", "", "", `bad port`},
 	{"unknown protocol", "/ip4/127.0.0.1/udp/1234", "/rpc/v1", "", "", "missing /tcp/PORT"},
-	{"unknown host protocol", "/unix/tmp/lotus.sock", "/rpc/v1", "", "", `unsupported protocol "unix"`},
+	{"unknown host protocol", "/unix/tmp/lotus.sock", "/rpc/v1", "", "", `unsupported protocol`},
 	{"missing tcp", "/ip4/127.0.0.1", "/rpc/v1", "", "", "missing /tcp/PORT"},
 	{"missing host", "/ip4", "/rpc/v1", "", "", "missing host"},
-	{"unknown suffix", "/ip4/127.0.0.1/tcp/1234/quic", "/rpc/v1", "", "", `unsupported suffix "/quic"`},
-	{"trailing junk", "/ip4/127.0.0.1/tcp/1234/http/extra", "/rpc/v1", "", "", `unsupported suffix "/http/extra"`},
-	{"trailing slash", "/ip4/127.0.0.1/tcp/1234/", "/rpc/v1", "", "", `unsupported suffix "/"`},
+	{"unknown suffix", "/ip4/127.0.0.1/tcp/1234/quic", "/rpc/v1", "", "", `unsupported suffix`},
+	{"trailing junk", "/ip4/127.0.0.1/tcp/1234/http/extra", "/rpc/v1", "", "", `unsupported suffix`},
+	{"trailing slash", "/ip4/127.0.0.1/tcp/1234/", "/rpc/v1", "", "", `unsupported suffix`},
 	{"token bad multiaddr", testToken + ":/ip4/1.2.3/tcp/1", "/rpc/v1", "", "", "bad IPv4"},
 	{"token bad port", testToken + ":/ip4/127.0.0.1/tcp/99999/http", "/rpc/v1", "", "", "bad port"},
 	{"not a jwt", "secret:/ip4/127.0.0.1/tcp/1234", "/rpc/v1", "", "", "neither"},
-	{"url bad port", "http://127.0.0.1:70000", "/rpc/v1", "", "", `bad port "70000"`},
-	{"url no host", testToken + ":http://:1234", "/rpc/v1", "", "", `bad host ""`},
+	{"url bad port", "http://127.0.0.1:70000", "/rpc/v1", "", "", `bad port`},
+	{"url no host", testToken + ":http://:1234", "/rpc/v1", "", "", `bad host`},
 	{"url ip6 unbracketed", "ws://::", "/rpc/v1", "", "", `bad host`},
 	{"url userinfo", "http://user:" + testToken + "@127.0.0.1:1234", "/rpc/v1", "", "", "user:password"},
 	{"url wrong version", "http://127.0.0.1:1234/rpc/v0", "/rpc/v1", "", "", `path "/rpc/v0" is not /rpc/v1`},
@@ -116,13 +115,9 @@ func FuzzParseAPIInfo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, info string) {
 		ep, err := ParseAPIInfo(info, "/rpc/v1", "FUZZ")
 		if err != nil {
-			// The token text may appear in the error only where the (quoted) address repeats it.
-			trimmed := strings.TrimSpace(info)
-			if tokenInfoRE.MatchString(trimmed) {
-				tok, addr, _ := strings.Cut(trimmed, ":")
-				if strings.Contains(err.Error(), tok) && !strings.Contains(fmt.Sprintf("%s %q", addr, addr), tok) {
-					t.Errorf("error %q contains the token %q", err, tok)
-				}
+			// Errors never quote the value, so no part of a token can reach a log.
+			if tok, _, ok := strings.Cut(strings.TrimSpace(info), ":"); ok && len(tok) >= 8 && strings.Contains(err.Error(), tok) {
+				t.Errorf("error %q contains the token %q", err, tok)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans lines: %q", err)

@@ -93,3 +93,16 @@ func (b *BigInt) UnmarshalJSON(data []byte) error {
 	}
 	return b.set(s)
 }
+
+// BigIntOf returns x as a BigInt; x is copied.
+func BigIntOf(x *big.Int) BigInt {
+	var b BigInt
+	b.v.Set(x)
+	return b
+}
+
+// Sign returns -1, 0 or +1.
+func (b *BigInt) Sign() int { return b.v.Sign() }
+
+// Value returns the value itself, without a copy, for hot loops; the caller must not change it.
+func (b *BigInt) Value() *big.Int { return &b.v }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -69,7 +70,8 @@ func TestFIL(t *testing.T) {
 // FuzzBigInt checks that any accepted JSON round-trips exactly and converts to FIL within
 // float64's rounding (relative error ≤ 2^-53).
 func FuzzBigInt(f *testing.F) {
-	for _, s := range []string{`"0"`, `"1"`, `"-1"`, `"12345678901234567891"`, `"99999999999999999999999999999"`, `null`, `"x"`, `1`} {
+	for _, s := range []string{`"0"`, `"1"`, `"-1"`, `"12345678901234567891"`, `"99999999999999999999999999999"`, `null`, `"x"`, `1`,
+		`"` + strings.Repeat("9", 327) + `"`, `"` + strings.Repeat("9", 306) + `"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -104,4 +106,19 @@ func FuzzBigInt(f *testing.F) {
 func underflows(r *big.Rat) bool {
 	f, _ := r.Float64()
 	return f == 0
+}
+
+// Lotus serialises a big integer in at most 128 bytes (sign included): a longer number is
+// not an amount Lotus can send, and parsing it would cost time quadratic in its length.
+func TestBigIntBounds(t *testing.T) {
+	largest := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 127*8), big.NewInt(1))
+	if _, err := ParseBigInt(largest.String()); err != nil {
+		t.Errorf("2^1016-1: %v", err)
+	}
+	for _, s := range []string{new(big.Int).Lsh(big.NewInt(1), 127*8).String(), strings.Repeat("9", 327), strings.Repeat("1", 100000)} {
+		var b BigInt
+		if err := json.Unmarshal([]byte(`"`+s+`"`), &b); err == nil {
+			t.Errorf("%.20s... (%d digits) accepted", s, len(s))
+		}
+	}
 }

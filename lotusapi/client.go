@@ -82,7 +82,7 @@ type Miner struct {
 // Over HTTP nothing is sent until the first call, so dialing never fails on a down node.
 func DialDaemon(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Daemon, func(), error) {
 	d := &Daemon{}
-	rpc, closer, err := dial(ctx, ep, requests, &d.CommonAPI, &d.FullNodeAPI)
+	rpc, closer, err := dial(ctx, "daemon", ep, requests, &d.CommonAPI, &d.FullNodeAPI)
 	d.rpc = rpc
 	return d, closer, err
 }
@@ -90,12 +90,12 @@ func DialDaemon(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Daem
 // DialMiner returns a lotus-miner client for ep, counting requests like DialDaemon.
 func DialMiner(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Miner, func(), error) {
 	m := &Miner{}
-	rpc, closer, err := dial(ctx, ep, requests, &m.CommonAPI, &m.MinerAPI)
+	rpc, closer, err := dial(ctx, "miner", ep, requests, &m.CommonAPI, &m.MinerAPI)
 	m.rpc = rpc
 	return m, closer, err
 }
 
-func dial(ctx context.Context, ep Endpoint, requests *atomic.Int64, outs ...any) (*rpcClient, func(), error) {
+func dial(ctx context.Context, api string, ep Endpoint, requests *atomic.Int64, outs ...any) (*rpcClient, func(), error) {
 	header := http.Header{}
 	if ep.Token != "" {
 		header.Set("Authorization", "Bearer "+ep.Token)
@@ -109,9 +109,9 @@ func dial(ctx context.Context, ep Endpoint, requests *atomic.Int64, outs ...any)
 		return nil, nil, err
 	}
 	for _, out := range outs {
-		classifyErrors(out)
+		classifyErrors(api, out)
 	}
-	rpc := &rpcClient{url: ep.URL, header: header, http: client}
+	rpc := &rpcClient{api: api, url: ep.URL, header: header, http: client}
 	return rpc, func() { closer(); base.CloseIdleConnections() }, nil
 }
 
@@ -119,8 +119,8 @@ var errorType = reflect.TypeFor[error]()
 
 // classifyErrors replaces every method of the API struct *api with one that turns the error
 // go-jsonrpc returns into a *CallError, so every caller sees Lotus's error model, once.
-func classifyErrors(api any) {
-	v := reflect.ValueOf(api).Elem()
+func classifyErrors(api string, methods any) {
+	v := reflect.ValueOf(methods).Elem()
 	for i := range v.NumField() {
 		field, name := v.Field(i), v.Type().Field(i).Name
 		call := field.Interface() // the go-jsonrpc stub
@@ -132,7 +132,7 @@ func classifyErrors(api any) {
 		field.Set(reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
 			out := reflect.ValueOf(call).Call(args)
 			if err, _ := out[errIdx].Interface().(error); err != nil {
-				out[errIdx] = reflect.ValueOf(error(classify(name, err)))
+				out[errIdx] = reflect.ValueOf(error(classify(api, name, err)))
 			}
 			return out
 		}))

@@ -79,8 +79,8 @@ func (e *apiNotFoundError) Error() string {
 // DiscoverDaemon finds the full node API, in this order: flag (non-empty
 // flagValue); env FULLNODE_API_INFO; the repo folder $LOTUS_PATH (default
 // ~/.lotus) with its api and token files; and, only when none of those
-// exists, FULLNODE_API_INFO of a running lotus-miner process owned by
-// env.UID. A source that is present but broken is an error.
+// exists, FULLNODE_API_INFO of a running lotus-miner or curio process owned
+// by env.UID. A source that is present but broken is an error.
 func DiscoverDaemon(flagValue string, env Env) (Endpoint, error) {
 	ep, err := discover(daemonSpec, flagValue, env)
 	var nf *apiNotFoundError
@@ -92,7 +92,7 @@ func DiscoverDaemon(flagValue string, env Env) (Endpoint, error) {
 	if found || err != nil {
 		return ep, err
 	}
-	nf.tried = append(nf.tried, "no lotus-miner process with FULLNODE_API_INFO")
+	nf.tried = append(nf.tried, "no lotus-miner or curio process with FULLNODE_API_INFO")
 	return Endpoint{}, nf
 }
 
@@ -155,10 +155,10 @@ func fromRepo(spec apiSpec, dir string) (ep Endpoint, found bool, err error) {
 	if err != nil {
 		return Endpoint{}, true, fmt.Errorf("%s: reading token: %v; run as the lotus user or set %s", src, withoutPath(err), spec.envVar)
 	}
-	addr := strings.TrimSpace(string(ma))
-	base, err := MultiaddrURL(addr)
+	// The file is never quoted: a hand-edited one may hold TOKEN:MULTIADDR.
+	base, err := MultiaddrURL(strings.TrimSpace(string(ma)))
 	if err != nil {
-		return Endpoint{}, true, fmt.Errorf("%s: malformed multiaddr %q in api file: %v; restart %s or set %s", src, addr, err, spec.program, spec.envVar)
+		return Endpoint{}, true, fmt.Errorf("%s: the api file holds no usable multiaddr: %v; restart %s or set %s", src, err, spec.program, spec.envVar)
 	}
 	return Endpoint{URL: base + spec.rpcPath, Token: strings.TrimSpace(string(tok)), Source: src}, true, nil
 }
@@ -173,7 +173,8 @@ func withoutPath(err error) error {
 }
 
 // fromMinerProcess looks for FULLNODE_API_INFO in the environment of a
-// running lotus-miner owned by env.UID. Processes that vanish or cannot be
+// running lotus-miner or curio (which has no lotus-miner API but reads the chain through a
+// daemon the same way) owned by env.UID. Processes that vanish or cannot be
 // read are skipped: that is normal while scanning /proc.
 func fromMinerProcess(env Env) (ep Endpoint, found bool, err error) {
 	entries, err := os.ReadDir(env.ProcDir)
@@ -198,7 +199,8 @@ func fromMinerProcess(env Env) (ep Endpoint, found bool, err error) {
 			continue
 		}
 		argv0, _, _ := strings.Cut(string(cmdline), "\x00")
-		if filepath.Base(argv0) != "lotus-miner" {
+		program := filepath.Base(argv0)
+		if program != "lotus-miner" && program != "curio" {
 			continue
 		}
 		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
@@ -207,7 +209,7 @@ func fromMinerProcess(env Env) (ep Endpoint, found bool, err error) {
 		}
 		for _, kv := range strings.Split(string(environ), "\x00") {
 			if v, ok := strings.CutPrefix(kv, "FULLNODE_API_INFO="); ok && v != "" {
-				ep, err = ParseAPIInfo(v, daemonSpec.rpcPath, "FULLNODE_API_INFO of lotus-miner process "+pid)
+				ep, err = ParseAPIInfo(v, daemonSpec.rpcPath, "FULLNODE_API_INFO of "+program+" process "+pid)
 				return ep, true, err
 			}
 		}

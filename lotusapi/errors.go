@@ -44,6 +44,7 @@ const (
 
 // CallError is a failed call of one method. Its message is one line and never holds the token.
 type CallError struct {
+	API    string // "daemon" or "miner"
 	Method string
 	Kind   Kind
 	Code   int    // the JSON-RPC error code, for KindFailed and the kinds read from it
@@ -53,17 +54,18 @@ type CallError struct {
 }
 
 func (e *CallError) Error() string {
+	call := strings.TrimSpace(e.API + " " + e.Method)
 	switch e.Kind {
 	case KindPermission:
-		return fmt.Sprintf("%s: the token lacks the %q permission (use the node's admin token)", e.Method, e.Need)
+		return fmt.Sprintf("%s: the token lacks the %q permission", call, e.Need)
 	case KindUnauthorized:
-		return e.Method + ": token refused (HTTP 401): the token does not belong to this node"
+		return call + ": token refused (HTTP 401): the token is not one of this node's"
 	case KindNull:
-		return e.Method + ": answered null"
+		return call + ": answered null"
 	case KindTimeout:
-		return e.Method + ": no answer in time"
+		return call + ": no answer in time"
 	}
-	return e.Method + ": " + e.Detail
+	return call + ": " + e.Detail
 }
 
 func (e *CallError) Unwrap() error { return e.err }
@@ -95,9 +97,9 @@ func IsNodeAnswer(err error) bool {
 // "missing permission to invoke 'WorkerStats' (need 'admin')".
 var permissionRE = regexp.MustCompile(`missing permission to invoke '[^']*' \(need '([a-z]+)'\)`)
 
-// classify turns what go-jsonrpc returned for a call of method into a *CallError.
-func classify(method string, err error) *CallError {
-	ce := &CallError{Method: method, Kind: KindFailed, err: err}
+// classify turns what go-jsonrpc returned for a call of method on api into a *CallError.
+func classify(api, method string, err error) *CallError {
+	ce := &CallError{API: api, Method: method, Kind: KindFailed, err: err}
 	var jerr *jsonrpc.JSONRPCError
 	var status *httpStatusError
 	var urlErr *url.Error

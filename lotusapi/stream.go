@@ -16,6 +16,7 @@ import (
 // go-jsonrpc reads every answer whole (420 MB of JSON for StateMinerSectors at a million
 // sectors), so these two calls are made by hand.
 type rpcClient struct {
+	api    string
 	url    string
 	header http.Header
 	http   *http.Client
@@ -27,7 +28,7 @@ type rpcClient struct {
 func (c *rpcClient) stream(ctx context.Context, method string, params []any, readResult func(*scanner) error) error {
 	err := c.call(ctx, method, params, readResult)
 	if err != nil {
-		return classify(method, err)
+		return classify(c.api, method, err)
 	}
 	return nil
 }

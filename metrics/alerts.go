@@ -30,10 +30,10 @@ func (Alerts) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Met
 			}
 			alerts, err := c.LogAlerts(ctx)
 			if err != nil {
-				return wrap(api+" LogAlerts", err)
+				return err
 			}
-			for _, a := range alerts {
-				ch <- prometheus.MustNewConstMetric(alertActiveDesc, prometheus.GaugeValue, boolValue(a.Active), api, a.Type.System, a.Type.Subsystem)
+			for _, a := range alerts[:min(len(alerts), maxItems)] {
+				ch <- constMetric(alertActiveDesc, prometheus.GaugeValue, boolValue(a.Active), api, a.Type.System, a.Type.Subsystem)
 			}
 			return nil
 		}
@@ -51,7 +51,7 @@ func (Alerts) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Met
 		return err
 	case daemon == nil:
 		return errDaemonDown
-	case miner == nil:
+	case miner == nil && !src.DaemonOnly:
 		return errMinerDown
 	}
 	return nil

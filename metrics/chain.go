@@ -54,54 +54,62 @@ func (Chain) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 		syncInfo *lotusapi.SyncState
 	)
 	err := parallel(
-		func() (err error) { network, err = d.StateNetworkName(ctx); return wrap("StateNetworkName", err) },
-		func() (err error) { started, err = d.StartTime(ctx); return wrap("StartTime", err) },
-		func() (err error) {
-			nv, err = d.StateNetworkVersion(ctx, head.Key())
-			return wrap("StateNetworkVersion", err)
-		},
-		func() (err error) { genesis, err = d.ChainGetGenesis(ctx); return wrap("ChainGetGenesis", err) },
-		func() (err error) { syncInfo, err = d.SyncState(ctx); return wrap("SyncState", err) },
+		func() (err error) { network, err = d.StateNetworkName(ctx); return err },
+		func() (err error) { started, err = d.StartTime(ctx); return err },
+		func() (err error) { nv, err = d.StateNetworkVersion(ctx, head.Key()); return err },
+		func() (err error) { genesis, err = src.Genesis(); return err },
+		func() (err error) { syncInfo, err = d.SyncState(ctx); return err },
 	)
 
 	block := head.Blocks[0]
-	ch <- prometheus.MustNewConstMetric(headEpochDesc, prometheus.GaugeValue, float64(head.Height))
-	ch <- prometheus.MustNewConstMetric(headTimestampDesc, prometheus.GaugeValue, float64(block.Timestamp))
-	ch <- prometheus.MustNewConstMetric(baseFeeDesc, prometheus.GaugeValue, block.ParentBaseFee.Float64())
+	ch <- constMetric(headEpochDesc, prometheus.GaugeValue, float64(head.Height))
+	ch <- constMetric(headTimestampDesc, prometheus.GaugeValue, float64(block.Timestamp))
+	ch <- constMetric(baseFeeDesc, prometheus.GaugeValue, block.ParentBaseFee.Float64())
 	if network != "" {
-		ch <- prometheus.MustNewConstMetric(daemonInfoDesc, prometheus.GaugeValue, 1, src.DaemonVersion.Version, network)
+		ch <- constMetric(daemonInfoDesc, prometheus.GaugeValue, 1, src.DaemonVersion.Version, network)
 	}
 	if !started.IsZero() {
-		ch <- prometheus.MustNewConstMetric(startTimeDesc, prometheus.GaugeValue, unixSeconds(started), "daemon")
+		ch <- constMetric(startTimeDesc, prometheus.GaugeValue, unixSeconds(started), "daemon")
 	}
 	if nv != 0 {
-		ch <- prometheus.MustNewConstMetric(networkVersionDesc, prometheus.GaugeValue, float64(nv))
+		ch <- constMetric(networkVersionDesc, prometheus.GaugeValue, float64(nv))
 	}
-	if genesis != nil && len(genesis.Blocks) > 0 {
-		ch <- prometheus.MustNewConstMetric(expectedEpochDesc, prometheus.GaugeValue,
-			float64(expectedEpoch(genesis.Blocks[0].Timestamp, src.DaemonVersion.BlockDelay, src.Now)))
+	if genesis != nil {
+		ch <- constMetric(expectedEpochDesc, prometheus.GaugeValue,
+			float64(expectedEpoch(genesis.Blocks[0].Timestamp, src.blockDelay(), src.Now)))
 	}
 	if syncInfo != nil {
-		for _, w := range syncInfo.ActiveSyncs {
+		for _, w := range syncInfo.ActiveSyncs[:min(len(syncInfo.ActiveSyncs), maxItems)] {
 			id := strconv.FormatUint(w.WorkerID, 10)
-			ch <- prometheus.MustNewConstMetric(syncEpochDesc, prometheus.GaugeValue, float64(w.Height), id)
-			ch <- prometheus.MustNewConstMetric(syncStageDesc, prometheus.GaugeValue, float64(w.Stage), id)
+			ch <- constMetric(syncEpochDesc, prometheus.GaugeValue, float64(w.Height), id)
+			ch <- constMetric(syncStageDesc, prometheus.GaugeValue, float64(w.Stage), id)
 		}
 	}
 	return err
 }
 
-// expectedEpoch is the epoch the wall clock implies. Lotus reports its block delay in
-// Version; 30 s is mainnet's, used if an old node leaves it out.
-func expectedEpoch(genesis, blockDelay uint64, now time.Time) int64 {
-	if blockDelay == 0 {
-		blockDelay = 30
-	}
+// expectedEpoch is the epoch the wall clock implies.
+func expectedEpoch(genesis uint64, blockDelay int64, now time.Time) int64 {
 	elapsed := now.Unix() - int64(genesis)
 	if elapsed < 0 {
 		return 0
 	}
-	return elapsed / int64(blockDelay)
+	return elapsed / blockDelay
+}
+
+// blockDelay is the chain's epoch length in seconds. Lotus reports it in Version; 30 s is
+// mainnet's, used if an old node leaves it out (or a hostile one sends more than a day).
+func (n *Node) blockDelay() int64 {
+	if d := n.DaemonVersion.BlockDelay; d > 0 && d <= 86400 {
+		return int64(d)
+	}
+	return 30
+}
+
+// epochTime is the Unix time of epoch on a chain that started at genesis: where the wall
+// clock is when the chain reaches it, however far the node lags.
+func (n *Node) epochTime(genesis *lotusapi.TipSet, epoch int64) float64 {
+	return float64(int64(genesis.Blocks[0].Timestamp) + epoch*n.blockDelay())
 }
 
 func unixSeconds(t time.Time) float64 { return float64(t.Unix()) }

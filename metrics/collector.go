@@ -3,8 +3,11 @@ package metrics
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +35,19 @@ var All = []Collector{
 	Jobs{},
 	Workers{},
 	Storage{},
+	Rewards{},
+	Lifecycle{},
+	Market{},
+}
+
+// lotusMinerOnly marks the collectors that read lotus-miner alone; in daemon-only mode
+// (--miner) there is none, and they are not run.
+type lotusMinerOnly interface{ needsLotusMiner() }
+
+// NeedsLotusMiner reports whether c reads only lotus-miner.
+func NeedsLotusMiner(c Collector) bool {
+	_, ok := c.(lotusMinerOnly)
+	return ok
 }
 
 // Outcome is how one collector fared.
@@ -62,7 +78,7 @@ func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
 			start := time.Now()
 			ms, err := runOne(ctx, c, src)
 			results[i] = ms
-			run.Outcomes[i] = Outcome{Name: c.Name(), Err: err, Duration: time.Since(start)}
+			run.Outcomes[i] = Outcome{Name: c.Name(), Err: summarize(err), Duration: time.Since(start)}
 		})
 	}
 	wg.Wait()
@@ -77,6 +93,14 @@ func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
 // its calls fail at once then, and what it read before is worth keeping.
 const lateGrace = time.Second
 
+// Bounds on what one collector may write, whatever Lotus answers: with default flags a
+// miner's series do not grow with its sectors, so more than maxSeries means a hostile or
+// broken answer. --sector-details writes one series per sector and lifts the bound.
+const (
+	maxSeries              = 100_000
+	maxSeriesSectorDetails = 50_000_000
+)
+
 // runOne runs c in its own goroutine so that a collector ignoring ctx cannot hold the
 // run more than lateGrace past its deadline.
 func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric, error) {
@@ -84,13 +108,22 @@ func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric
 		metrics []prometheus.Metric
 		err     error
 	}
+	limit := maxSeries
+	if src.Options.SectorDetails {
+		limit = maxSeriesSectorDetails
+	}
 	done := make(chan result, 1)
 	go func() {
 		ch := make(chan prometheus.Metric)
 		var ms []prometheus.Metric
+		dropped := 0
 		drained := make(chan struct{})
 		go func() {
 			for m := range ch {
+				if len(ms) == limit {
+					dropped++
+					continue
+				}
 				ms = append(ms, m)
 			}
 			close(drained)
@@ -98,6 +131,9 @@ func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric
 		err := update(ctx, c, src, ch)
 		close(ch)
 		<-drained
+		if dropped > 0 {
+			err = errors.Join(err, fmt.Errorf("%d series beyond the bound of %d left out: Lotus's answer is not plausible", dropped, limit))
+		}
 		done <- result{ms, err}
 	}()
 	select {
@@ -162,7 +198,9 @@ func (r *Run) Collect(ch chan<- prometheus.Metric) {
 		ch <- m
 	}
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Daemon != nil), "daemon")
-	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Miner != nil), "miner")
+	if !r.src.DaemonOnly {
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Miner != nil), "miner")
+	}
 	for _, o := range r.Outcomes {
 		ch <- prometheus.MustNewConstMetric(collectorSuccessDesc, prometheus.GaugeValue, boolValue(o.Err == nil), o.Name)
 		ch <- prometheus.MustNewConstMetric(collectorDurationDesc, prometheus.GaugeValue, o.Duration.Seconds(), o.Name)
@@ -196,27 +234,70 @@ func parallelLimit(limit int, fns ...func() error) error {
 	return errors.Join(errs...)
 }
 
-// wrap prefixes err with the method that returned it, so a stderr line names the call.
-func wrap(method string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", method, err)
-}
-
 // joinErrs is errors.Join, named for reading: several independent parts each may fail.
 func joinErrs(errs ...error) error { return errors.Join(errs...) }
 
-// summarize keeps a joined error to one line: the first failure and how many there were,
-// so a hundred failing sectors make one stderr line, not a hundred.
+// summarize keeps a collector's error to one line: its first failure and how many there
+// were, so a hundred failing sectors make one stderr line, not a hundred.
 func summarize(err error) error {
-	joined, ok := err.(interface{ Unwrap() []error })
-	if !ok {
-		return err
-	}
-	errs := joined.Unwrap()
-	if len(errs) < 2 {
-		return err
+	errs := leaves(err)
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
 	}
 	return fmt.Errorf("%w (and %d more failures)", errs[0], len(errs)-1)
+}
+
+// leaves flattens joined errors, in order.
+func leaves(err error) []error {
+	if err == nil {
+		return nil
+	}
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range joined.Unwrap() {
+		out = append(out, leaves(e)...)
+	}
+	return out
+}
+
+// maxLabelValue bounds a label value in bytes. Lotus's own values (hostnames, paths, URLs,
+// IDs) are far shorter; a longer one is cut, with a hash of the whole so that two values
+// cut to the same prefix stay two series.
+const maxLabelValue = 256
+
+// maxItems bounds the items of one list answer (workers, storage paths, alerts, ...) the
+// exporter turns into series; real miners have dozens.
+const maxItems = 10_000
+
+// constMetric is prometheus.MustNewConstMetric with every label value made valid UTF-8 and
+// cut to maxLabelValue, so no answer can make the file grow without bound or the
+// exposition invalid.
+func constMetric(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) prometheus.Metric {
+	for i, l := range labels {
+		labels[i] = labelValue(l)
+	}
+	return prometheus.MustNewConstMetric(desc, vt, v, labels...)
+}
+
+func labelValue(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxLabelValue {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return cut(s, maxLabelValue-11) + "~" + hex.EncodeToString(sum[:5])
+}
+
+// cut shortens s to at most n bytes without splitting a UTF-8 character.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }

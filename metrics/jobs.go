@@ -16,11 +16,13 @@ type Jobs struct{}
 
 var _ Collector = Jobs{}
 
+func (Jobs) needsLotusMiner() {}
+
 var (
 	jobsDesc = prometheus.NewDesc("lotus_miner_jobs",
 		"Sealing jobs by task and state; queued are scheduler requests not yet assigned to a worker.", []string{"task", "state"}, nil)
-	jobElapsedDesc = prometheus.NewDesc("lotus_miner_job_elapsed_seconds",
-		"Seconds since each sealing job started.", []string{"worker", "task", "sector", "state"}, nil)
+	jobStartDesc = prometheus.NewDesc("lotus_miner_job_start_timestamp_seconds",
+		"Unix time each sealing job started.", []string{"worker", "task", "sector", "state"}, nil)
 )
 
 // taskShortNames are Lotus's own abbreviations (sealtasks.TaskType.Short); a task not
@@ -88,11 +90,10 @@ func (Jobs) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metri
 		nameErr error
 	)
 	err := parallel(
-		func() (err error) { jobs, err = src.Miner.WorkerJobs(ctx); return wrap("WorkerJobs", err) },
+		func() (err error) { jobs, err = src.Miner.WorkerJobs(ctx); return err },
 		func() error {
 			// false: only look; true would make the scheduler run a pass.
 			diag, diagErr = src.Miner.SealingSchedDiag(ctx, false)
-			diagErr = wrap("SealingSchedDiag", diagErr)
 			return nil
 		},
 		func() error { workers, nameErr = src.workers(); return nil },
@@ -104,7 +105,7 @@ func (Jobs) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metri
 	type key struct{ task, state string }
 	counts := make(map[key]int)
 	type series struct{ worker, task, sector, state string }
-	elapsed := make(map[series]float64)
+	started := make(map[series]float64)
 	for workerID, list := range jobs {
 		worker, known := workers.names[workerID]
 		if !known {
@@ -116,8 +117,9 @@ func (Jobs) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metri
 			counts[k]++
 			s := series{worker, k.task, strconv.FormatUint(j.Sector.Number, 10), k.state}
 			// Two jobs can share all labels (two fetches of one sector): keep the oldest.
-			if e, seen := elapsed[s]; !seen || src.Now.Sub(j.Start).Seconds() > e {
-				elapsed[s] = src.Now.Sub(j.Start).Seconds()
+			start := float64(j.Start.Unix()) + float64(j.Start.Nanosecond())/1e9
+			if t, seen := started[s]; !seen || start < t {
+				started[s] = start
 			}
 		}
 	}
@@ -127,11 +129,11 @@ func (Jobs) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metri
 		}
 	}
 	for k, n := range counts {
-		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), k.task, k.state)
+		ch <- constMetric(jobsDesc, prometheus.GaugeValue, float64(n), k.task, k.state)
 	}
 	if nameErr == nil { // without WorkerStats every job would be "unknown": leave them out
-		for s, v := range elapsed {
-			ch <- prometheus.MustNewConstMetric(jobElapsedDesc, prometheus.GaugeValue, v, s.worker, s.task, s.sector, s.state)
+		for s, v := range started {
+			ch <- constMetric(jobStartDesc, prometheus.GaugeValue, v, s.worker, s.task, s.sector, s.state)
 		}
 	}
 	return joinErrs(diagErr, nameErr)

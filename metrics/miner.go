@@ -55,50 +55,46 @@ func (Miner) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 			info, _ = src.MinerInfo()
 			return err
 		},
-		func() (err error) {
-			power, err = d.StateMinerPower(ctx, src.MinerID, tsk)
-			return wrap("StateMinerPower", err)
-		},
-		func() (err error) {
+		func() (err error) { power, err = src.Power(); return err },
+		func() error {
 			// At the head's own epoch its beacon entry is already in the head; a later epoch
 			// could make the daemon wait for drand.
 			base, baseErr = d.MinerGetBaseInfo(ctx, src.MinerID, src.Head.Height, tsk)
-			return wrap("MinerGetBaseInfo", baseErr)
+			return baseErr
 		},
 		func() error {
 			if src.Miner == nil {
-				startErr = errMinerDown
-				return nil
+				return nil // lotus_up says why, once
 			}
 			started, startErr = src.Miner.StartTime(ctx)
-			startErr = wrap("miner StartTime", startErr)
-			return nil
+						return nil
 		},
 	)
-	if info.Owner != "" && src.Miner != nil {
+	// The version is lotus-miner's; without one (daemon-only mode) the addresses still matter.
+	if info.Owner != "" && (src.Miner != nil || src.DaemonOnly) {
 		peerID := ""
 		if info.PeerId != nil {
 			peerID = *info.PeerId
 		}
-		ch <- prometheus.MustNewConstMetric(minerInfoDesc, prometheus.GaugeValue, 1, src.MinerVersion.Version,
+		ch <- constMetric(minerInfoDesc, prometheus.GaugeValue, 1, src.MinerVersion.Version,
 			info.Owner, keys[info.Owner], info.Worker, keys[info.Worker], info.Beneficiary, peerID)
 	}
 	if info.SectorSize != 0 {
-		ch <- prometheus.MustNewConstMetric(sectorSizeDesc, prometheus.GaugeValue, float64(info.SectorSize))
+		ch <- constMetric(sectorSizeDesc, prometheus.GaugeValue, float64(info.SectorSize))
 	}
 	if power != nil {
-		ch <- prometheus.MustNewConstMetric(minerPowerDesc, prometheus.GaugeValue, power.MinerPower.RawBytePower.Float64(), "raw")
-		ch <- prometheus.MustNewConstMetric(minerPowerDesc, prometheus.GaugeValue, power.MinerPower.QualityAdjPower.Float64(), "qa")
-		ch <- prometheus.MustNewConstMetric(networkPowerDesc, prometheus.GaugeValue, power.TotalPower.RawBytePower.Float64(), "raw")
-		ch <- prometheus.MustNewConstMetric(networkPowerDesc, prometheus.GaugeValue, power.TotalPower.QualityAdjPower.Float64(), "qa")
-		ch <- prometheus.MustNewConstMetric(hasMinPowerDesc, prometheus.GaugeValue, boolValue(power.HasMinPower))
+		ch <- constMetric(minerPowerDesc, prometheus.GaugeValue, power.MinerPower.RawBytePower.Float64(), "raw")
+		ch <- constMetric(minerPowerDesc, prometheus.GaugeValue, power.MinerPower.QualityAdjPower.Float64(), "qa")
+		ch <- constMetric(networkPowerDesc, prometheus.GaugeValue, power.TotalPower.RawBytePower.Float64(), "raw")
+		ch <- constMetric(networkPowerDesc, prometheus.GaugeValue, power.TotalPower.QualityAdjPower.Float64(), "qa")
+		ch <- constMetric(hasMinPowerDesc, prometheus.GaugeValue, boolValue(power.HasMinPower))
 	}
 	if baseErr == nil {
 		// Lotus answers null for a miner without power at the lookback: not eligible.
-		ch <- prometheus.MustNewConstMetric(miningEligibleDesc, prometheus.GaugeValue, boolValue(base != nil && base.EligibleForMining))
+		ch <- constMetric(miningEligibleDesc, prometheus.GaugeValue, boolValue(base != nil && base.EligibleForMining))
 	}
 	if !started.IsZero() {
-		ch <- prometheus.MustNewConstMetric(startTimeDesc, prometheus.GaugeValue, unixSeconds(started), "miner")
+		ch <- constMetric(startTimeDesc, prometheus.GaugeValue, unixSeconds(started), "miner")
 	}
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -48,62 +49,66 @@ func (Money) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 }
 
 // walletBalances reads each distinct address once and reports it under every role it has.
+// An address that cannot be read loses only its own series.
 func walletBalances(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
+	addrs, addrErr := src.addresses()
+	unique := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		unique = append(unique, a.address)
+	}
+	unique = uniq(unique)
+	balances := make(map[string]float64, len(unique))
+	var mu sync.Mutex
+	calls := make([]func() error, len(unique))
+	for i, addr := range unique {
+		calls[i] = func() error {
+			var balance float64 // an address not on chain (a key that never received funds) holds 0
+			actor, err := src.Daemon.StateGetActor(ctx, addr, src.Head.Key())
+			switch {
+			case lotusapi.IsActorNotFound(err):
+			case err != nil:
+				return fmt.Errorf("balance of %s: %w", addr, err)
+			default:
+				balance = actor.Balance.FIL()
+			}
+			mu.Lock()
+			balances[addr] = balance
+			mu.Unlock()
+			return nil
+		}
+	}
+	balanceErr := parallel(calls...)
+	for _, a := range addrs {
+		if b, ok := balances[a.address]; ok {
+			ch <- constMetric(walletBalanceDesc, prometheus.GaugeValue, b, a.address, a.role, a.name)
+		}
+	}
+	return joinErrs(addrErr, balanceErr)
+}
+
+// allAddresses lists the miner's addresses in their roles and the node's local wallets. What
+// it could read is returned with the error of what it could not: a token without the write
+// permission cannot list the wallets, but the miner's own addresses still count.
+func (s *Sources) allAddresses(ctx context.Context) ([]minerAddress, error) {
 	var addrs []minerAddress
 	var rolesErr error
-	if src.MinerID != "" {
-		addrs, rolesErr = minerRoles(src)
+	if s.MinerID != "" {
+		addrs, rolesErr = minerRoles(s)
 	}
 	var wallets []string
 	var defaultWallet string
 	err := parallel(
-		func() (err error) { wallets, err = src.Daemon.WalletList(ctx); return wrap("WalletList", err) },
-		func() (err error) {
-			defaultWallet, err = src.Daemon.WalletDefaultAddress(ctx)
-			return wrap("WalletDefaultAddress", err)
-		},
+		func() (err error) { wallets, err = s.Daemon.WalletList(ctx); return err },
+		func() (err error) { defaultWallet, err = s.Daemon.WalletDefaultAddress(ctx); return err },
 	)
-	for _, w := range wallets {
+	for _, w := range uniq(wallets[:min(len(wallets), maxItems)]) {
 		name := "wallet"
 		if w == defaultWallet {
 			name = "default"
 		}
 		addrs = append(addrs, minerAddress{w, roleLocal, name})
 	}
-
-	unique := make([]string, 0, len(addrs))
-	for _, a := range addrs {
-		unique = append(unique, a.address)
-	}
-	unique = uniq(unique)
-	balances := make([]lotusapi.BigInt, len(unique))
-	calls := make([]func() error, len(unique))
-	for i, addr := range unique {
-		calls[i] = func() error {
-			actor, err := src.Daemon.StateGetActor(ctx, addr, src.Head.Key())
-			switch {
-			case lotusapi.IsActorNotFound(err):
-				return nil // a key address that never received funds: balance 0
-			case err != nil:
-				return fmt.Errorf("StateGetActor %s: %w", addr, err)
-			}
-			balances[i] = actor.Balance
-			return nil
-		}
-	}
-	balanceErr := parallel(calls...)
-	failed := balanceErr != nil
-	byAddress := make(map[string]lotusapi.BigInt, len(unique))
-	for i, addr := range unique {
-		byAddress[addr] = balances[i]
-	}
-	for _, a := range addrs {
-		if failed {
-			break // which balances are real is unknown: report none rather than false zeros
-		}
-		ch <- prometheus.MustNewConstMetric(walletBalanceDesc, prometheus.GaugeValue, byAddress[a.address].FIL(), a.address, a.role, a.name)
-	}
-	return joinErrs(rolesErr, err, balanceErr)
+	return addrs, joinErrs(rolesErr, firstErr(err))
 }
 
 // minerFunds reports the miner actor's available and locked funds.
@@ -115,11 +120,11 @@ func minerFunds(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) 
 		func() (err error) {
 			available, err = d.StateMinerAvailableBalance(ctx, id, tsk)
 			if err == nil {
-				ch <- prometheus.MustNewConstMetric(availableBalanceDesc, prometheus.GaugeValue, available.FIL())
+				ch <- constMetric(availableBalanceDesc, prometheus.GaugeValue, available.FIL())
 			}
-			return wrap("StateMinerAvailableBalance", err)
+			return err
 		},
-		func() (err error) { state, err = d.StateReadState(ctx, id, tsk); return wrap("StateReadState", err) },
+		func() (err error) { state, err = d.StateReadState(ctx, id, tsk); return err },
 	)
 	if state == nil {
 		return err
@@ -134,7 +139,7 @@ func minerFunds(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) 
 		"precommit_deposits": funds.PreCommitDeposits,
 		"fee_debt":           funds.FeeDebt,
 	} {
-		ch <- prometheus.MustNewConstMetric(lockedFundsDesc, prometheus.GaugeValue, v.FIL(), kind)
+		ch <- constMetric(lockedFundsDesc, prometheus.GaugeValue, v.FIL(), kind)
 	}
 	return err
 }

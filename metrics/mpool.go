@@ -31,9 +31,9 @@ func (Mpool) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 	}
 	pending, err := src.Daemon.MpoolPending(ctx, src.Head.Key())
 	if err != nil {
-		return wrap("MpoolPending", err)
+		return err
 	}
-	ch <- prometheus.MustNewConstMetric(mpoolPendingDesc, prometheus.GaugeValue, float64(len(pending)))
+	ch <- constMetric(mpoolPendingDesc, prometheus.GaugeValue, float64(len(pending)))
 
 	if src.MinerID == "" {
 		return errNoMinerID
@@ -60,11 +60,14 @@ func (Mpool) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 			count[id]++
 		}
 	}
+	seen := make(map[minerAddress]bool)
 	for _, r := range roles {
-		if r.role == roleBeneficiary {
+		r.name = "" // one series per address and role
+		if r.role == roleBeneficiary || seen[r] {
 			continue // the beneficiary only receives; its messages are not the miner's
 		}
-		ch <- prometheus.MustNewConstMetric(mpoolLocalDesc, prometheus.GaugeValue, float64(count[r.address]), r.address, r.role)
+		seen[r] = true
+		ch <- constMetric(mpoolLocalDesc, prometheus.GaugeValue, float64(count[r.address]), r.address, r.role)
 	}
 	return nil
 }
@@ -77,6 +80,9 @@ const (
 	roleBeneficiary = "beneficiary"
 	roleLocal       = "local"
 )
+
+// maxControlAddresses bounds the control addresses read (Lotus's policy allows 10).
+const maxControlAddresses = 100
 
 // minerAddress is one of the miner's addresses in one role; name tells controls apart.
 type minerAddress struct {
@@ -93,7 +99,8 @@ func minerRoles(src *Sources) ([]minerAddress, error) {
 		{info.Owner, roleOwner, roleOwner},
 		{info.Worker, roleWorker, roleWorker},
 	}
-	for i, c := range info.ControlAddresses {
+	// Lotus allows a handful of control addresses (MaxControlAddresses); a longer list is not real.
+	for i, c := range info.ControlAddresses[:min(len(info.ControlAddresses), maxControlAddresses)] {
 		roles = append(roles, minerAddress{c, roleControl, fmt.Sprintf("control-%d", i)})
 	}
 	return append(roles, minerAddress{info.Beneficiary, roleBeneficiary, roleBeneficiary}), nil

@@ -3,6 +3,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -53,7 +54,7 @@ func updateNet(ctx context.Context, api string, c *lotusapi.CommonAPI, ch chan<-
 	// One call first: on a miner without Net* methods it answers method-not-found alone.
 	peers, err := c.NetPeers(ctx)
 	if err != nil {
-		return wrap(api+" NetPeers", err)
+		return err
 	}
 	var (
 		nat        lotusapi.NatInfo
@@ -61,23 +62,23 @@ func updateNet(ctx context.Context, api string, c *lotusapi.CommonAPI, ch chan<-
 		byProtocol map[string]lotusapi.BandwidthStats
 	)
 	err = parallel(
-		func() (err error) { nat, err = c.NetAutoNatStatus(ctx); return wrap(api+" NetAutoNatStatus", err) },
-		func() (err error) { total, err = c.NetBandwidthStats(ctx); return wrap(api+" NetBandwidthStats", err) },
-		func() (err error) {
-			byProtocol, err = c.NetBandwidthStatsByProtocol(ctx)
-			return wrap(api+" NetBandwidthStatsByProtocol", err)
-		},
+		func() (err error) { nat, err = c.NetAutoNatStatus(ctx); return err },
+		func() (err error) { total, err = c.NetBandwidthStats(ctx); return err },
+		func() (err error) { byProtocol, err = c.NetBandwidthStatsByProtocol(ctx); return err },
 	)
-	ch <- prometheus.MustNewConstMetric(peersDesc, prometheus.GaugeValue, float64(len(peers)), api)
+	ch <- constMetric(peersDesc, prometheus.GaugeValue, float64(len(peers)), api)
 	if err != nil {
 		return err
 	}
-	ch <- prometheus.MustNewConstMetric(reachabilityDesc, prometheus.GaugeValue, float64(nat.Reachability), api)
-	ch <- prometheus.MustNewConstMetric(bandwidthDesc, prometheus.CounterValue, float64(total.TotalIn), api, "in")
-	ch <- prometheus.MustNewConstMetric(bandwidthDesc, prometheus.CounterValue, float64(total.TotalOut), api, "out")
+	if len(byProtocol) > maxItems {
+		return fmt.Errorf("%s NetBandwidthStatsByProtocol: %d protocols, more than %d", api, len(byProtocol), maxItems)
+	}
+	ch <- constMetric(reachabilityDesc, prometheus.GaugeValue, float64(nat.Reachability), api)
+	ch <- constMetric(bandwidthDesc, prometheus.CounterValue, float64(total.TotalIn), api, "in")
+	ch <- constMetric(bandwidthDesc, prometheus.CounterValue, float64(total.TotalOut), api, "out")
 	for proto, s := range byProtocol {
-		ch <- prometheus.MustNewConstMetric(protocolBandwidthDesc, prometheus.CounterValue, float64(s.TotalIn), api, proto, "in")
-		ch <- prometheus.MustNewConstMetric(protocolBandwidthDesc, prometheus.CounterValue, float64(s.TotalOut), api, proto, "out")
+		ch <- constMetric(protocolBandwidthDesc, prometheus.CounterValue, float64(s.TotalIn), api, proto, "in")
+		ch <- constMetric(protocolBandwidthDesc, prometheus.CounterValue, float64(s.TotalOut), api, proto, "out")
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -24,10 +23,14 @@ var (
 		"Index of the WindowPoSt deadline open now.", nil, nil)
 	periodStartDesc = prometheus.NewDesc("lotus_miner_proving_period_start_epoch",
 		"Epoch the current proving period started.", nil, nil)
-	deadlineOpensInDesc = prometheus.NewDesc("lotus_miner_deadline_opens_in_seconds",
-		"Seconds until the deadline's challenge window opens next; zero or negative while it is open.", []string{"deadline"}, nil)
+	deadlineOpenDesc = prometheus.NewDesc("lotus_miner_deadline_open_timestamp_seconds",
+		"Unix time the deadline's challenge window opens next; while it is open, the time it opened (genesis time plus epoch times block delay).", []string{"deadline"}, nil)
 	deadlinePartitionsDesc = prometheus.NewDesc("lotus_miner_deadline_partitions",
 		"Partitions in the deadline.", []string{"deadline"}, nil)
+	deadlineProvableDesc = prometheus.NewDesc("lotus_miner_deadline_partitions_provable",
+		"Partitions of the deadline with a sector to prove (live and not faulty, or recovering); an all-faulty partition is never submitted.", []string{"deadline"}, nil)
+	deadlineDailyFeeDesc = prometheus.NewDesc("lotus_miner_deadline_daily_fee_fil",
+		"The deadline's FIP-0100 daily fee (StateMinerDeadlines DailyFee), in FIL.", []string{"deadline"}, nil)
 	deadlineProvenDesc = prometheus.NewDesc("lotus_miner_deadline_partitions_proven",
 		"Partitions proven in the deadline's current challenge window (the chain clears this when the window closes, so only the open deadline shows proofs).", []string{"deadline"}, nil)
 	deadlineSectorsDesc = prometheus.NewDesc("lotus_miner_deadline_sectors",
@@ -48,80 +51,101 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	}
 	d, id, tsk := src.Daemon, src.MinerID, src.Head.Key()
 	var (
-		info      *lotusapi.DeadlineInfo
-		deadlines []lotusapi.Deadline
-		count     lotusapi.MinerSectors
+		info       *lotusapi.DeadlineInfo
+		deadlines  []lotusapi.Deadline
+		count      lotusapi.MinerSectors
+		genesis    *lotusapi.TipSet
+		countErr   error
+		genesisErr error
 	)
 	err := parallel(
-		func() (err error) {
-			info, err = d.StateMinerProvingDeadline(ctx, id, tsk)
-			return wrap("StateMinerProvingDeadline", err)
-		},
-		func() (err error) {
-			deadlines, err = d.StateMinerDeadlines(ctx, id, tsk)
-			return wrap("StateMinerDeadlines", err)
-		},
-		func() (err error) {
-			count, err = d.StateMinerSectorCount(ctx, id, tsk)
-			return wrap("StateMinerSectorCount", err)
-		},
+		func() (err error) { info, err = d.StateMinerProvingDeadline(ctx, id, tsk); return err },
+		func() (err error) { deadlines, err = d.StateMinerDeadlines(ctx, id, tsk); return err },
+		func() error { count, countErr = d.StateMinerSectorCount(ctx, id, tsk); return nil },
+		func() error { genesis, genesisErr = src.Genesis(); return nil },
 	)
-	if err == nil && info == nil {
-		err = errors.New("StateMinerProvingDeadline answered null")
+	if err == nil {
+		err = plausibleDeadlines(info, deadlines)
 	}
 	if err != nil {
-		return err
+		return joinErrs(err, countErr)
 	}
-	ch <- prometheus.MustNewConstMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Live), "live")
-	ch <- prometheus.MustNewConstMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Active), "active")
-	ch <- prometheus.MustNewConstMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Faulty), "faulty")
-	ch <- prometheus.MustNewConstMetric(deadlineIndexDesc, prometheus.GaugeValue, float64(info.Index))
-	ch <- prometheus.MustNewConstMetric(periodStartDesc, prometheus.GaugeValue, float64(info.PeriodStart))
+	if countErr == nil {
+		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Live), "live")
+		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Active), "active")
+		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Faulty), "faulty")
+	}
+	ch <- constMetric(deadlineIndexDesc, prometheus.GaugeValue, float64(info.Index))
+	ch <- constMetric(periodStartDesc, prometheus.GaugeValue, float64(info.PeriodStart))
 
+	// One deadline that cannot be read loses its own series only.
 	partitions := make([][]lotusapi.Partition, len(deadlines))
 	failed := make([]bool, len(deadlines))
 	calls := make([]func() error, len(deadlines))
 	for i := range deadlines {
 		calls[i] = func() (err error) {
 			partitions[i], err = d.StateMinerPartitions(ctx, id, uint64(i), tsk)
+			if err == nil && len(partitions[i]) > maxItems {
+				err = fmt.Errorf("%d partitions, more than %d", len(partitions[i]), maxItems)
+			}
 			failed[i] = err != nil
-			return wrap(fmt.Sprintf("StateMinerPartitions deadline %d", i), err)
+			if err != nil {
+				return fmt.Errorf("deadline %d: %w", i, err)
+			}
+			return nil
 		}
 	}
 	err = parallel(calls...)
 
-	blockDelay := int64(src.DaemonVersion.BlockDelay)
-	if blockDelay == 0 {
-		blockDelay = 30
-	}
 	for i, dl := range deadlines {
 		label := strconv.Itoa(i)
-		// In chain time, from the epoch the run reads: the same on a synced node as the wall
-		// clock, and still right on a node that lags.
-		opensIn := (nextOpen(info, uint64(i)) - info.CurrentEpoch) * blockDelay
-		ch <- prometheus.MustNewConstMetric(deadlineOpensInDesc, prometheus.GaugeValue, float64(opensIn), label)
-		ch <- prometheus.MustNewConstMetric(deadlineProvenDesc, prometheus.GaugeValue, float64(dl.PostSubmissions.Count()), label)
+		if genesis != nil {
+			ch <- constMetric(deadlineOpenDesc, prometheus.GaugeValue, src.epochTime(genesis, nextOpen(info, uint64(i))), label)
+		}
+		ch <- constMetric(deadlineProvenDesc, prometheus.GaugeValue, float64(dl.PostSubmissions.Count()), label)
+		ch <- constMetric(deadlineDailyFeeDesc, prometheus.GaugeValue, dl.DailyFee.FIL(), label)
 		if failed[i] {
 			continue // leave this deadline's counts out rather than report zeros
 		}
-		ch <- prometheus.MustNewConstMetric(deadlinePartitionsDesc, prometheus.GaugeValue, float64(len(partitions[i])), label)
-		var all, live, active, faulty, recovering uint64
+		ch <- constMetric(deadlinePartitionsDesc, prometheus.GaugeValue, float64(len(partitions[i])), label)
+		var all, live, active, faulty, recovering, provable uint64
 		for _, p := range partitions[i] {
 			all += p.AllSectors.Count()
 			live += p.LiveSectors.Count()
 			active += p.ActiveSectors.Count()
 			faulty += p.FaultySectors.Count()
 			recovering += p.RecoveringSectors.Count()
+			// What WindowPoSt proves: live minus faulty, plus recovering (faulty ⊆ live).
+			if p.LiveSectors.Count()-min(p.FaultySectors.Count(), p.LiveSectors.Count())+p.RecoveringSectors.Count() > 0 {
+				provable++
+			}
 		}
+		ch <- constMetric(deadlineProvableDesc, prometheus.GaugeValue, float64(provable), label)
 		for state, n := range map[string]uint64{"all": all, "live": live, "active": active, "faulty": faulty, "recovering": recovering} {
-			ch <- prometheus.MustNewConstMetric(deadlineSectorsDesc, prometheus.GaugeValue, float64(n), label, state)
+			ch <- constMetric(deadlineSectorsDesc, prometheus.GaugeValue, float64(n), label, state)
 		}
 		if src.Options.SectorDetails {
 			sectorDetails(ch, label, partitions[i])
 		}
 	}
-	return err
+	return joinErrs(countErr, genesisErr, err)
 }
+
+// plausibleDeadlines refuses a proving state no miner actor can have, before it sizes
+// anything: mainnet has 48 deadlines of 60 epochs in a 2880-epoch period.
+func plausibleDeadlines(info *lotusapi.DeadlineInfo, deadlines []lotusapi.Deadline) error {
+	switch {
+	case len(deadlines) == 0 || len(deadlines) > maxDeadlines:
+		return fmt.Errorf("StateMinerDeadlines: %d deadlines", len(deadlines))
+	case info.WPoStChallengeWindow <= 0 || info.WPoStProvingPeriod <= 0 || info.Index >= uint64(len(deadlines)):
+		return fmt.Errorf("StateMinerProvingDeadline: deadline %d of %d, window %d, period %d",
+			info.Index, len(deadlines), info.WPoStChallengeWindow, info.WPoStProvingPeriod)
+	}
+	return nil
+}
+
+// maxDeadlines bounds the deadlines read; every Filecoin network so far has 48.
+const maxDeadlines = 1000
 
 // nextOpen is the epoch deadline i's challenge window opens: in the current proving period,
 // or in the next one if it has already passed.
@@ -147,7 +171,7 @@ func sectorDetails(ch chan<- prometheus.Metric, deadline string, partitions []lo
 			if s == "" {
 				s = "unproven" // live, not faulty, not yet proven active
 			}
-			ch <- prometheus.MustNewConstMetric(provingSectorDesc, prometheus.GaugeValue, 1, strconv.FormatUint(n, 10), deadline, partition, s)
+			ch <- constMetric(provingSectorDesc, prometheus.GaugeValue, 1, strconv.FormatUint(n, 10), deadline, partition, s)
 			return true
 		})
 	}

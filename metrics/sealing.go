@@ -18,11 +18,13 @@ type Sealing struct{}
 
 var _ Collector = Sealing{}
 
+func (Sealing) needsLotusMiner() {}
+
 // settledStates are the states whose sectors are counted but not listed one by one.
 var settledStates = map[string]bool{"Proving": true, "Available": true, "Removed": true}
 
-// statusConcurrency bounds the parallel SectorsStatus calls, so a deep pipeline does not
-// flood lotus-miner.
+// statusConcurrency bounds the SectorsStatus calls waiting at once (the transport sends at
+// most lotusapi.MaxInFlight of them), so a deep pipeline does not hold thousands of goroutines.
 const statusConcurrency = 16
 
 var (
@@ -47,11 +49,14 @@ func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	m := src.Miner
 	summary, err := m.SectorsSummary(ctx)
 	if err != nil {
-		return wrap("SectorsSummary", err)
+		return err
+	}
+	if len(summary) > maxItems {
+		return fmt.Errorf("SectorsSummary: %d states, more than %d", len(summary), maxItems)
 	}
 	var pipeline []string
 	for state, n := range summary {
-		ch <- prometheus.MustNewConstMetric(sectorsDesc, prometheus.GaugeValue, float64(n), state)
+		ch <- constMetric(sectorsDesc, prometheus.GaugeValue, float64(n), state)
 		if !settledStates[state] {
 			pipeline = append(pipeline, state)
 		}
@@ -61,9 +66,14 @@ func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	}
 	listed, err := m.SectorsListInStates(ctx, pipeline)
 	if err != nil {
-		return wrap("SectorsListInStates", err)
+		return err
 	}
 	sectors := uniqSectors(listed) // Lotus may list a sector twice
+	var tooMany error
+	if len(sectors) > maxPipeline {
+		tooMany = fmt.Errorf("SectorsListInStates: %d sectors in the pipeline, only the first %d read", len(sectors), maxPipeline)
+		sectors = sectors[:maxPipeline]
+	}
 
 	statuses := make([]*lotusapi.SectorInfo, len(sectors))
 	calls := make([]func() error, len(sectors))
@@ -71,7 +81,7 @@ func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 		calls[i] = func() error {
 			s, err := m.SectorsStatus(ctx, n, false)
 			if err != nil {
-				return fmt.Errorf("SectorsStatus %d: %w", n, err)
+				return fmt.Errorf("sector %d: %w", n, err)
 			}
 			statuses[i] = &s
 			return nil
@@ -83,14 +93,18 @@ func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 			continue // failed, or it left the pipeline between the two calls
 		}
 		sector := strconv.FormatUint(sectors[i], 10)
-		ch <- prometheus.MustNewConstMetric(sealingSectorDesc, prometheus.GaugeValue, 1, sector, s.State, strconv.Itoa(dealCount(s.Deals)))
+		ch <- constMetric(sealingSectorDesc, prometheus.GaugeValue, 1, sector, s.State, strconv.Itoa(dealCount(s.Deals)))
 		if first, last, ok := logSpan(s.Log); ok {
-			ch <- prometheus.MustNewConstMetric(sealingCreatedDesc, prometheus.GaugeValue, float64(first), sector)
-			ch <- prometheus.MustNewConstMetric(sealingLastEventDesc, prometheus.GaugeValue, float64(last), sector)
+			ch <- constMetric(sealingCreatedDesc, prometheus.GaugeValue, float64(first), sector)
+			ch <- constMetric(sealingLastEventDesc, prometheus.GaugeValue, float64(last), sector)
 		}
 	}
-	return summarize(err)
+	return joinErrs(tooMany, err)
 }
+
+// maxPipeline bounds the sectors read one by one each run: a real pipeline holds hundreds,
+// a few thousand at most.
+const maxPipeline = 10_000
 
 func uniqSectors(ns []uint64) []uint64 {
 	seen := make(map[uint64]bool, len(ns))

@@ -12,9 +12,10 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
-// Sources is shared by all collectors of a run. An API that could not be reached is nil,
-// and the reason is in DaemonErr or MinerErr.
-type Sources struct {
+// Node is what every miner of a run shares: the API clients, the head tipset read once,
+// and the lookups that do not depend on the miner. An API that could not be reached is
+// nil, and the reason is in DaemonErr or MinerErr.
+type Node struct {
 	Daemon        *lotusapi.Daemon
 	DaemonVersion lotusapi.Version
 	DaemonErr     error
@@ -23,29 +24,50 @@ type Sources struct {
 	Miner        *lotusapi.Miner
 	MinerVersion lotusapi.Version
 	MinerErr     error
-	MinerID      string // "" when unknown
 
 	Now time.Time // the run's wall-clock time, so every time-derived value agrees
 
 	DaemonRequests atomic.Int64
 	MinerRequests  atomic.Int64
 
-	Options Options
+	// Genesis is ChainGetGenesis, asked at most once per run.
+	Genesis func() (*lotusapi.TipSet, error)
+
+	minerID                 string // what lotus-miner's ActorAddress answered
+	closeDaemon, closeMiner func()
+}
+
+// Sources is one miner's view of a run: the shared Node, the miner, and what the
+// collectors keep between runs.
+type Sources struct {
+	*Node
+	MinerID string // "" when unknown
+	// DaemonOnly is set when the miner is read from the daemon alone (--miner): there is no
+	// lotus-miner to ask, and none is missed.
+	DaemonOnly bool
+	State      *State
+	Options    Options
 
 	// Looked up at most once per run, by whichever collector asks first.
 	MinerInfo   func() (lotusapi.MinerInfo, error)
 	AccountKeys func() (map[string]string, error)
+	Power       func() (*lotusapi.MinerPower, error)
+	addresses   func() ([]minerAddress, error)
 	workers     func() (workerSet, error)
-
-	closeDaemon, closeMiner func()
 }
 
 // Connect dials both APIs in parallel and reads what every collector needs first: the
-// versions (which prove the API answers and accepts the token), the head tipset and the miner ID.
-// A nil endpoint means that API was not found. ctx is the whole run's: the lookups shared by
-// collectors use it later.
+// versions (which prove the API answers and accepts the token), the head tipset and the
+// miner ID lotus-miner serves. A nil endpoint means that API was not found. ctx is the
+// whole run's: the lookups shared by collectors use it later.
 func Connect(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Time) *Sources {
-	src := &Sources{Now: now, DaemonErr: errNotFound, MinerErr: errNotFound}
+	n := ConnectNode(ctx, daemon, miner, now)
+	return n.ForMiner(ctx, n.minerID, false)
+}
+
+// ConnectNode dials the APIs found; with miner nil only the daemon is read.
+func ConnectNode(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Time) *Node {
+	n := &Node{Now: now, DaemonErr: errNotFound, MinerErr: errNotFound}
 	// An API that hangs on its first call must leave the collectors of the other at least
 	// half the run's time.
 	connectCtx, cancel := context.WithCancel(ctx)
@@ -55,68 +77,98 @@ func Connect(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Tim
 	defer cancel()
 	var wg sync.WaitGroup
 	if daemon != nil {
-		wg.Go(func() { src.connectDaemon(connectCtx, *daemon) })
+		wg.Go(func() { n.connectDaemon(connectCtx, *daemon) })
 	}
 	if miner != nil {
-		wg.Go(func() { src.connectMiner(connectCtx, *miner) })
+		wg.Go(func() { n.connectMiner(connectCtx, *miner) })
 	}
 	wg.Wait()
+	n.Genesis = sync.OnceValues(func() (*lotusapi.TipSet, error) {
+		if n.Daemon == nil {
+			return nil, errDaemonDown
+		}
+		g, err := n.Daemon.ChainGetGenesis(ctx)
+		if err == nil && len(g.Blocks) == 0 {
+			err = errors.New("ChainGetGenesis: a tipset without blocks")
+		}
+		return g, err
+	})
+	return n
+}
+
+// ForMiner returns the Sources of one miner of the run. Its state starts empty; the caller
+// sets the one kept for that miner.
+func (n *Node) ForMiner(ctx context.Context, minerID string, daemonOnly bool) *Sources {
+	src := &Sources{Node: n, MinerID: minerID, DaemonOnly: daemonOnly, State: NewState()}
 	src.MinerInfo = sync.OnceValues(func() (lotusapi.MinerInfo, error) { return src.minerInfo(ctx) })
 	src.AccountKeys = sync.OnceValues(func() (map[string]string, error) { return src.accountKeys(ctx) })
+	src.Power = sync.OnceValues(func() (*lotusapi.MinerPower, error) {
+		if err := src.needDaemon(true); err != nil {
+			return nil, err
+		}
+		return n.Daemon.StateMinerPower(ctx, minerID, n.Head.Key())
+	})
+	src.addresses = sync.OnceValues(func() ([]minerAddress, error) { return src.allAddresses(ctx) })
 	src.workers = sync.OnceValues(func() (workerSet, error) { return src.workerSet(ctx) })
 	return src
 }
 
 var errNotFound = errors.New("API not found")
 
-func (s *Sources) connectDaemon(ctx context.Context, ep lotusapi.Endpoint) {
-	d, closer, err := lotusapi.DialDaemon(ctx, ep, &s.DaemonRequests)
+func (n *Node) connectDaemon(ctx context.Context, ep lotusapi.Endpoint) {
+	d, closer, err := lotusapi.DialDaemon(ctx, ep, &n.DaemonRequests)
 	if err != nil {
-		s.DaemonErr = err
+		n.DaemonErr = err
 		return
 	}
-	s.closeDaemon = closer
+	n.closeDaemon = closer
 	var head *lotusapi.TipSet
-	var headErr error
 	err = parallel(
-		func() (err error) { s.DaemonVersion, err = d.Version(ctx); return err },
-		func() error { head, headErr = d.ChainHead(ctx); return nil },
+		func() (err error) { n.DaemonVersion, err = d.Version(ctx); return err },
+		func() (err error) { head, err = d.ChainHead(ctx); return err },
 	)
-	if err == nil && headErr != nil {
-		err = fmt.Errorf("ChainHead: %w", headErr)
-	}
-	if err == nil && (head == nil || len(head.Blocks) == 0) {
-		err = errors.New("ChainHead returned an empty tipset")
+	if err == nil && len(head.Blocks) == 0 {
+		err = errors.New("ChainHead: a tipset without blocks")
 	}
 	if err != nil {
-		s.DaemonErr = err
+		n.DaemonErr = firstErr(err)
 		return
 	}
-	s.Daemon, s.Head, s.DaemonErr = d, head, nil
+	n.Daemon, n.Head, n.DaemonErr = d, head, nil
 }
 
-func (s *Sources) connectMiner(ctx context.Context, ep lotusapi.Endpoint) {
-	m, closer, err := lotusapi.DialMiner(ctx, ep, &s.MinerRequests)
+func (n *Node) connectMiner(ctx context.Context, ep lotusapi.Endpoint) {
+	m, closer, err := lotusapi.DialMiner(ctx, ep, &n.MinerRequests)
 	if err != nil {
-		s.MinerErr = err
+		n.MinerErr = err
 		return
 	}
-	s.closeMiner = closer
+	n.closeMiner = closer
 	var id string
 	err = parallel(
-		func() (err error) { s.MinerVersion, err = m.Version(ctx); return err },
+		func() (err error) { n.MinerVersion, err = m.Version(ctx); return err },
 		func() (err error) { id, err = m.ActorAddress(ctx); return err },
 	)
 	if err != nil {
-		s.MinerErr = err
+		n.MinerErr = firstErr(err)
 		return
 	}
-	s.Miner, s.MinerID, s.MinerErr = m, id, nil
+	n.Miner, n.minerID, n.MinerErr = m, id, nil
+}
+
+// firstErr keeps one of joined errors: two calls to a node that is down fail for one reason.
+func firstErr(err error) error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		if errs := joined.Unwrap(); len(errs) > 0 {
+			return errs[0]
+		}
+	}
+	return err
 }
 
 // Close releases the API clients.
-func (s *Sources) Close() {
-	for _, c := range []func(){s.closeDaemon, s.closeMiner} {
+func (n *Node) Close() {
+	for _, c := range []func(){n.closeDaemon, n.closeMiner} {
 		if c != nil {
 			c()
 		}
@@ -145,15 +197,12 @@ func (s *Sources) minerInfo(ctx context.Context) (lotusapi.MinerInfo, error) {
 	if err := s.needDaemon(true); err != nil {
 		return lotusapi.MinerInfo{}, err
 	}
-	info, err := s.Daemon.StateMinerInfo(ctx, s.MinerID, s.Head.Key())
-	if err != nil {
-		return info, fmt.Errorf("StateMinerInfo: %w", err)
-	}
-	return info, nil
+	return s.Daemon.StateMinerInfo(ctx, s.MinerID, s.Head.Key())
 }
 
 // accountKeys maps the miner's owner, worker, control and beneficiary ID addresses to their
-// key addresses. An address without one (a multisig owner, say) is left out: it is not an error.
+// key addresses. An address without one (a multisig owner, say: the node answers that it
+// is not an account) is left out: it is not an error.
 func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
 	info, err := s.MinerInfo()
 	if err != nil {
@@ -173,7 +222,7 @@ func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	if err := parallel(calls...); err != nil {
-		return nil, fmt.Errorf("StateAccountKey: %w", err)
+		return nil, firstErr(err)
 	}
 	out := make(map[string]string, len(ids))
 	for i, id := range ids {
@@ -205,7 +254,10 @@ func (s *Sources) workerSet(ctx context.Context) (workerSet, error) {
 	}
 	stats, err := s.Miner.WorkerStats(ctx)
 	if err != nil {
-		return workerSet{}, wrap("WorkerStats", err)
+		return workerSet{}, err
+	}
+	if len(stats) > maxItems {
+		return workerSet{}, fmt.Errorf("WorkerStats: %d workers, more than %d", len(stats), maxItems)
 	}
 	perHost := make(map[string]int)
 	for _, w := range stats {
@@ -215,13 +267,14 @@ func (s *Sources) workerSet(ctx context.Context) (workerSet, error) {
 	for id, w := range stats {
 		names[id] = w.Info.Hostname
 		if perHost[w.Info.Hostname] > 1 {
-			names[id] += "/" + id[:min(8, len(id))]
+			names[id] = cut(w.Info.Hostname, maxLabelValue-9) + "/" + id[:min(8, len(id))]
 		}
 	}
 	return workerSet{stats: stats, names: names}, nil
 }
 
-// parallel runs fns concurrently and joins their errors.
+// parallel runs fns concurrently and joins their errors. The transport keeps the requests
+// in flight to a few per API, however many calls wait here.
 func parallel(fns ...func() error) error { return parallelLimit(len(fns)+1, fns...) }
 
 // uniq drops empty and repeated strings, keeping the first occurrence's order.

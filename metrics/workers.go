@@ -14,6 +14,8 @@ type Workers struct{}
 
 var _ Collector = Workers{}
 
+func (Workers) needsLotusMiner() {}
+
 var (
 	workerInfoDesc = prometheus.NewDesc("lotus_miner_worker_info",
 		"1 for each worker, with its ID and whether the scheduler may use it.", []string{"worker", "worker_id", "enabled"}, nil)
@@ -41,11 +43,11 @@ func (Workers) Update(_ context.Context, src *Sources, ch chan<- prometheus.Metr
 	for id, w := range ws.stats {
 		name := ws.names[id]
 		r := w.Info.Resources
-		ch <- prometheus.MustNewConstMetric(workerInfoDesc, prometheus.GaugeValue, 1, name, id, strconv.FormatBool(w.Enabled))
-		ch <- prometheus.MustNewConstMetric(workerCPUsDesc, prometheus.GaugeValue, float64(r.CPUs), name)
-		ch <- prometheus.MustNewConstMetric(workerCPUsUsedDesc, prometheus.GaugeValue, float64(w.CpuUse), name)
-		ch <- prometheus.MustNewConstMetric(workerGPUsDesc, prometheus.GaugeValue, float64(len(r.GPUs)), name)
-		ch <- prometheus.MustNewConstMetric(workerGPUsUsedDesc, prometheus.GaugeValue, w.GpuUsed, name)
+		ch <- constMetric(workerInfoDesc, prometheus.GaugeValue, 1, name, id, strconv.FormatBool(w.Enabled))
+		ch <- constMetric(workerCPUsDesc, prometheus.GaugeValue, float64(r.CPUs), name)
+		ch <- constMetric(workerCPUsUsedDesc, prometheus.GaugeValue, float64(w.CpuUse), name)
+		ch <- constMetric(workerGPUsDesc, prometheus.GaugeValue, float64(len(r.GPUs)), name)
+		ch <- constMetric(workerGPUsUsedDesc, prometheus.GaugeValue, w.GpuUsed, name)
 		// Lotus no longer reports MemReserved, so there is no "reserved" kind.
 		for kind, v := range map[string]uint64{
 			"physical":  r.MemPhysical,
@@ -55,7 +57,7 @@ func (Workers) Update(_ context.Context, src *Sources, ch chan<- prometheus.Metr
 			"tasks_min": w.MemUsedMin,
 			"tasks_max": w.MemUsedMax,
 		} {
-			ch <- prometheus.MustNewConstMetric(workerMemoryDesc, prometheus.GaugeValue, float64(v), name, kind)
+			ch <- constMetric(workerMemoryDesc, prometheus.GaugeValue, float64(v), name, kind)
 		}
 	}
 	return nil
