@@ -1,45 +1,51 @@
-// --check: say where each API and the textfile folder were found, and whether they work.
+// --check: find the APIs and the textfile folder, run every collector once without writing, and say what to fix.
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"syscall"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
-// check prints one block per API and one for the textfile, then a verdict. Discovery
-// problems were already logged by endpoints.
+// check prints one block per API, one per miner with every collector's result and the file
+// it would write, then a verdict. Discovery problems were already logged by endpoints.
 func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, discoveryFailed bool, out io.Writer) int {
-	src := metrics.Connect(ctx, daemonEP, minerEP, time.Now())
-	defer src.Close()
-	ok := !discoveryFailed
-
-	ok = checkAPI(out, "daemon", daemonEP, src.DaemonVersion, src.DaemonErr, src.Daemon != nil) && ok
-	if src.Head != nil {
-		fmt.Fprintf(out, "  head epoch: %d\n", src.Head.Height)
+	node := metrics.ConnectNode(ctx, daemonEP, minerEP, time.Now())
+	defer node.Close()
+	problems := 0
+	if discoveryFailed {
+		problems++
 	}
-	ok = checkAPI(out, "miner", minerEP, src.MinerVersion, src.MinerErr, src.Miner != nil) && ok
-	if src.Miner != nil {
-		fmt.Fprintf(out, "  miner ID:   %s\n", src.MinerID)
+	problems += checkAPI(out, "daemon", daemonEP, node.DaemonVersion, node.DaemonErr, node.Daemon != nil)
+	if node.Head != nil {
+		fmt.Fprintf(out, "  head epoch: %d\n", node.Head.Height)
 	}
-
-	fmt.Fprintln(out, "textfile:")
-	if target, how, err := checkTarget(c, src); err != nil {
-		fmt.Fprintf(out, "  PROBLEM:    %v\n", err)
-		ok = false
+	if len(c.miners) > 0 {
+		fmt.Fprintf(out, "miner API:\n  not used:   daemon-only mode (--miner)\n")
 	} else {
-		fmt.Fprintf(out, "  file:       %s\n  chosen by:  %s\n", target, how)
+		problems += checkAPI(out, "miner", minerEP, node.MinerVersion, node.MinerErr, node.Miner != nil)
 	}
 
-	if !ok {
-		fmt.Fprintln(out, "verdict: PROBLEM (see above)")
+	for _, r := range minerRuns(ctx, c, node) {
+		problems += checkMiner(ctx, c, r.src, out)
+	}
+
+	if problems > 0 {
+		fmt.Fprintf(out, "verdict: PROBLEM (%d, see above)\n", problems)
 		if discoveryFailed {
 			return exitUsage
 		}
@@ -49,19 +55,141 @@ func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, 
 	return exitOK
 }
 
-func checkAPI(out io.Writer, name string, ep *lotusapi.Endpoint, v lotusapi.Version, err error, up bool) bool {
+// checkAPI prints where one API was found and whether it answered; it returns the problems.
+func checkAPI(out io.Writer, name string, ep *lotusapi.Endpoint, v lotusapi.Version, err error, up bool) int {
 	fmt.Fprintf(out, "%s API:\n", name)
 	if ep == nil {
 		fmt.Fprintln(out, "  PROBLEM:    not found (the reason is on stderr)")
-		return false
+		return 1
 	}
 	fmt.Fprintf(out, "  found via:  %s\n  address:    %s\n", ep.Source, ep.URL)
 	if !up {
-		fmt.Fprintf(out, "  PROBLEM:    %v\n", err)
-		return false
+		fmt.Fprintf(out, "  PROBLEM:    %s\n", apiProblem(err))
+		return 1
 	}
 	fmt.Fprintf(out, "  version:    %s (API %s)\n", v.Version, apiVersion(v.APIVersion))
-	return true
+	return 0
+}
+
+// checkMiner runs every collector once for one miner, as a real run would, and proves the
+// file it would write fits in the textfile folder. Nothing is left behind.
+func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writer) int {
+	problems := 0
+	fmt.Fprintf(out, "miner %s:\n", orUnknown(src.MinerID))
+	target, how, err := checkTarget(c, src)
+	if err != nil {
+		fmt.Fprintf(out, "  PROBLEM:    %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(out, "  file:       %s\n  chosen by:  %s\n", target, how)
+	if target != "-" {
+		// The counters kept by real runs, read only: a check changes nothing.
+		src.State = loadState(discardLog, textfile.StatePath(target), src.MinerID)
+	}
+	src.Options = metrics.Options{SectorDetails: c.sectorDetails}
+	collectors := c.collectors
+	if src.DaemonOnly {
+		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)
+	}
+	result := metrics.Execute(ctx, src, collectors)
+	fmt.Fprintln(out, "  collectors:")
+	for _, o := range result.Outcomes {
+		if o.Err == nil {
+			fmt.Fprintf(out, "    %-10s ok (%.2fs)\n", o.Name, o.Duration.Seconds())
+			continue
+		}
+		problems++
+		fmt.Fprintf(out, "    %-10s PROBLEM: %s\n", o.Name, oneLine(o.Err))
+		if fix := fixFor(o.Err); fix != "" {
+			fmt.Fprintf(out, "               fix: %s\n", fix)
+		}
+	}
+
+	families, err := gather(result, src.MinerID)
+	var content bytes.Buffer
+	if err == nil {
+		err = encode(&content, families, c.demo)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "  PROBLEM:    the metrics do not encode: %v\n", err)
+		return problems + 1
+	}
+	if target != "-" {
+		if err := tryWrite(filepath.Dir(target), content.Bytes()); err != nil {
+			fmt.Fprintf(out, "  PROBLEM:    %v\n", err)
+			return problems + 1
+		}
+	}
+	fmt.Fprintf(out, "  output:     %d series, %d bytes\n", seriesCount(families), content.Len())
+	return problems
+}
+
+// discardLog drops what a check need not say twice.
+var discardLog = slog.New(slog.DiscardHandler)
+
+// fixFor names the fix of a collector's failure when the cause has one.
+func fixFor(err error) string {
+	var ce *lotusapi.CallError
+	switch {
+	case metrics.IsConsequence(err):
+		return "see the API above"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the API is slow: raise --timeout, or look at the node's load"
+	case errors.As(err, &ce) && ce.Kind == lotusapi.KindPermission:
+		return permissionFix(ce.API)
+	case errors.As(err, &ce) && ce.Kind == lotusapi.KindUnauthorized:
+		return "the token is not this node's: take it from the node's repo"
+	}
+	return ""
+}
+
+// tryWrite writes what a run would write into a temp file in dir, synced, then removes it:
+// a read-only folder, a full disk or a quota shows now rather than at the first cron run.
+func tryWrite(dir string, content []byte) error {
+	f, err := os.CreateTemp(dir, ".lotus-farcaster-check-*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %v; let the user running lotus-farcaster write there", dir, withoutPath(err))
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(content)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		var st syscall.Statfs_t
+		free := "unknown"
+		if syscall.Statfs(dir, &st) == nil {
+			free = fmt.Sprintf("%d bytes", st.Bavail*uint64(st.Bsize))
+		}
+		return fmt.Errorf("cannot write %d bytes in %s: %v (free: %s); free some space on that filesystem", len(content), dir, withoutPath(err), free)
+	}
+	return nil
+}
+
+func withoutPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func seriesCount(families []*dto.MetricFamily) int {
+	n := 0
+	for _, f := range families {
+		n += len(f.Metric)
+	}
+	return n
+}
+
+func orUnknown(id string) string {
+	if id == "" {
+		return "(ID unknown)"
+	}
+	return id
 }
 
 // apiVersion renders Lotus's packed semver (major<<16 | minor<<8 | patch).
@@ -69,35 +197,24 @@ func apiVersion(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d", v>>16, (v>>8)&0xff, v&0xff)
 }
 
-// checkTarget resolves the file a run would write and proves its folder is writable.
+// checkTarget resolves the file a run would write and how its folder was chosen.
 func checkTarget(c config, src *metrics.Sources) (target, how string, err error) {
-	dir := c.textfileDir
 	switch {
 	case c.output == "-":
 		return "-", "--output (stdout)", nil
 	case c.output != "":
-		target, how, dir = c.output, "--output", filepath.Dir(c.output)
-	case dir != "":
+		return c.output, "--output", nil
+	case c.textfileDir != "":
 		how = "--textfile-dir"
+	case c.demo:
+		how = "--demo writes to the current folder"
 	default:
 		d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
 		if err != nil {
 			return "", "", err
 		}
-		dir, how = d.Path, d.How
+		how = d.How
 	}
-	if target == "" {
-		name := "lotus-<miner id>.prom"
-		if src.MinerID != "" {
-			name = "lotus-" + src.MinerID + ".prom"
-		}
-		target = filepath.Join(dir, name)
-	}
-	f, err := os.CreateTemp(dir, ".lotus-farcaster-check-*")
-	if err != nil {
-		return "", "", fmt.Errorf("cannot write in %s: %w", dir, err)
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return target, how, nil
+	target, err = outputPath(c, src)
+	return target, how, err
 }

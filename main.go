@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	logging "github.com/ipfs/go-log/v2"
@@ -20,7 +21,6 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/version"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
@@ -38,9 +38,13 @@ const (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
+// exit ends the process when a run overstays --timeout; a variable so tests can see it.
+var exit = os.Exit
+
 // config is the parsed command line.
 type config struct {
 	daemonAPI, minerAPI string
+	miners              []string // --miner: daemon-only mode
 	textfileDir, output string
 	timeout             time.Duration
 	collectors          []metrics.Collector
@@ -48,109 +52,31 @@ type config struct {
 	sectorDetails       bool
 	showVersion         bool
 	logLevel            slog.Level
+	stdout              io.Writer // where --output - and --demo's note go
 }
 
-const usageHead = `Usage: lotus-farcaster [flags]
+// minerIDPattern is a miner actor's ID address, on mainnet (f0) or a testnet (t0).
+var minerIDPattern = regexp.MustCompile(`^[ft]0[0-9]{1,19}$`)
 
-Reads the Lotus daemon and lotus-miner APIs and writes their metrics to a .prom file in
-node_exporter's textfile-collector folder. Run it from cron every minute as the lotus user;
-it needs no flags: the APIs are found like the lotus CLI finds them.
-
-Flags:
-`
-
-// parseFlags validates the command line. A returned flag.ErrHelp means usage was printed.
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	var c config
-	fs := flag.NewFlagSet("lotus-farcaster", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageHead)
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&c.daemonAPI, "daemon-api", "", "full node API as `TOKEN:MULTIADDR` (default: $FULLNODE_API_INFO, then $LOTUS_PATH or ~/.lotus, then the environment of a running lotus-miner)")
-	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR` (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
-	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
-	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
-	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "deadline for the whole run, well inside the cron minute (reading stops up to 2s earlier, so the file is written in time)")
-	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(metrics.All), ",")+")")
-	fs.BoolVar(&c.sectorDetails, "sector-details", false, "also write one series per proving sector (deadline, partition, state): HIGH CARDINALITY, one series per sector on every scrape")
-	fs.BoolVar(&c.check, "check", false, "print where each API and the textfile folder were found, test them, and exit")
-	fs.BoolVar(&c.demo, "demo", false, "read a built-in fake miner instead of Lotus and write lotus-f01234.prom in the current folder (or --textfile-dir/--output)")
-	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
-	level := fs.String("log.level", "info", "stderr log `LEVEL`: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if c.timeout <= 0 {
-		return c, fmt.Errorf("--timeout must be positive, got %s", c.timeout)
-	}
-	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
-		return c, fmt.Errorf("--log.level: %q is not one of debug, info, warn, error", *level)
-	}
-	var err error
-	if c.collectors, err = selectCollectors(*collectors, metrics.All); err != nil {
-		return c, err
-	}
-	if c.output != "" && c.textfileDir != "" {
-		return c, errors.New("--output and --textfile-dir exclude each other")
-	}
-	return c, nil
-}
-
-// selectCollectors applies --collectors: "" keeps all, "a,b" only those, "-a,-b" all but those.
-func selectCollectors(spec string, all []metrics.Collector) ([]metrics.Collector, error) {
-	if spec == "" {
-		return all, nil
-	}
-	names := strings.Split(spec, ",")
-	exclude := strings.HasPrefix(names[0], "-")
-	known := collectorNames(all)
-	chosen := make(map[string]bool)
-	for _, n := range names {
-		if strings.HasPrefix(n, "-") != exclude {
-			return nil, fmt.Errorf("--collectors: mix of names and -names in %q; use one or the other", spec)
-		}
-		n = strings.TrimPrefix(n, "-")
-		if !slices.Contains(known, n) {
-			return nil, fmt.Errorf("--collectors: unknown collector %q (known: %s)", n, strings.Join(known, ","))
-		}
-		chosen[n] = true
-	}
-	var out []metrics.Collector
-	for _, c := range all {
-		if chosen[c.Name()] != exclude {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-func collectorNames(cs []metrics.Collector) []string {
-	names := make([]string, len(cs))
-	for i, c := range cs {
-		names[i] = c.Name()
-	}
-	return names
-}
+// maxMiners bounds --miner: a farm's miners are read in one run, each with its own file.
+const maxMiners = 64
 
 // run is main without os.Exit, so deferred cleanup runs and tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	// go-jsonrpc logs through ipfs/go-log in its own format; our one line per problem replaces it.
 	_ = logging.SetLogLevel("rpc", "fatal")
-	c, err := parseFlags(args, stderr)
+	c, err := parseFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout)
 		return exitOK
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "lotus-farcaster: %v (see --help)\n", err)
 		return exitUsage
 	}
+	c.stdout = stdout
 	if c.showVersion {
-		fmt.Fprintln(stdout, version.Print("lotus-farcaster"))
+		fmt.Fprintln(stdout, versionString())
 		return exitOK
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
@@ -164,6 +90,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		},
 	}))
 	start := time.Now()
+	// Whatever happens, the run ends inside --timeout: a write stuck on a dead disk must not
+	// pile runs up behind the lock.
+	watchdog := time.AfterFunc(c.timeout, func() {
+		log.Error("run exceeded --timeout; stopped", "timeout", c.timeout)
+		exit(exitNotWritten)
+	})
+	defer watchdog.Stop()
 	// The reads stop a little before --timeout: a collector may take up to a second to
 	// return after its deadline, and the file must still be written in time.
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout-min(2*time.Second, c.timeout/4))
@@ -173,43 +106,91 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if c.demo {
 		fake := lotustest.Start(lotustest.Small().AtTime(start))
 		defer fake.Close()
-		daemonEP, minerEP, discoveryFailed = ptr(fake.DaemonEndpoint()), ptr(fake.MinerEndpoint()), false
-		if c.output == "" && c.textfileDir == "" {
-			c.textfileDir = "." // never put demo data where node_exporter would serve it
-		}
+		d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
+		d.Source, m.Source = "the built-in demo miner", "the built-in demo miner"
+		daemonEP, minerEP, discoveryFailed = &d, &m, false
 	}
 	if c.check {
 		return check(ctx, c, daemonEP, minerEP, discoveryFailed, stdout)
 	}
 
-	src := metrics.Connect(ctx, daemonEP, minerEP, start)
-	defer src.Close()
-	src.Options = metrics.Options{SectorDetails: c.sectorDetails}
-	if daemonEP != nil && src.Daemon == nil {
-		log.Error("daemon API unreachable", "url", daemonEP.URL, "err", src.DaemonErr)
-	}
-	if minerEP != nil && src.Miner == nil {
-		log.Error("miner API unreachable", "url", minerEP.URL, "err", src.MinerErr)
-	}
+	node := metrics.ConnectNode(ctx, daemonEP, minerEP, start)
+	defer node.Close()
+	logAPIProblems(log, node, daemonEP, minerEP)
 
+	runs := minerRuns(ctx, c, node)
+	var wg sync.WaitGroup
+	codes := make([]int, len(runs))
+	for i, r := range runs {
+		wg.Go(func() { codes[i] = r.run(ctx, c, log) })
+	}
+	wg.Wait()
+	code := slices.Max(codes)
+	switch {
+	case code == exitNotWritten:
+		return exitNotWritten
+	case discoveryFailed:
+		return exitUsage
+	case node.Daemon == nil || (len(c.miners) == 0 && node.Miner == nil):
+		return max(code, exitFailed)
+	}
+	return code
+}
+
+// minerRun is one miner's part of a run: its sources and the file it writes.
+type minerRun struct {
+	src *metrics.Sources
+	// label names the miner on stderr when a run has several.
+	label string
+}
+
+// minerRuns lists the miners of this run: those of --miner, read from the daemon alone, or
+// the one lotus-miner serves.
+func minerRuns(ctx context.Context, c config, node *metrics.Node) []minerRun {
+	if len(c.miners) == 0 {
+		return []minerRun{{src: node.ForMiner(ctx, node.MinerID(), false)}}
+	}
+	runs := make([]minerRun, len(c.miners))
+	for i, id := range c.miners {
+		runs[i] = minerRun{src: node.ForMiner(ctx, id, true)}
+		if len(c.miners) > 1 {
+			runs[i].label = id
+		}
+	}
+	return runs
+}
+
+// run collects this miner's metrics and writes its file and state.
+func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
+	if r.label != "" {
+		log = log.With("miner", r.label)
+	}
+	src := r.src
+	src.Options = metrics.Options{SectorDetails: c.sectorDetails}
 	target, err := outputPath(c, src)
 	if err != nil {
 		log.Error("nothing written", "err", err)
-		if discoveryFailed {
-			return exitUsage
-		}
 		return exitNotWritten
 	}
-	if target != "-" {
+	// The demo writes into the current folder and keeps nothing else there: no lock, no state.
+	keep := target != "-" && !c.demo
+	statePath := ""
+	if keep {
 		unlock, err := textfile.Lock(target)
 		if err != nil {
 			log.Error("nothing written", "err", err)
 			return exitNotWritten
 		}
 		defer unlock()
+		statePath = textfile.StatePath(target)
+		src.State = loadState(log, statePath, src.MinerID)
 	}
 
-	result := metrics.Execute(ctx, src, c.collectors)
+	collectors := c.collectors
+	if src.DaemonOnly {
+		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)
+	}
+	result := metrics.Execute(ctx, src, collectors)
 	failed := logFailures(log, result, c.timeout)
 
 	families, err := gather(result, src.MinerID)
@@ -219,7 +200,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	write := func(w io.Writer) error { return encode(w, families, c.demo) }
 	if target == "-" {
-		err = write(stdout)
+		err = write(c.stdout)
 	} else {
 		err = textfile.Write(target, write)
 	}
@@ -227,36 +208,116 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error("writing metrics failed", "file", target, "err", err)
 		return exitNotWritten
 	}
-	log.Debug("metrics written", "file", target, "duration", time.Since(start))
-	switch {
-	case discoveryFailed:
-		return exitUsage
-	case failed || src.Daemon == nil || src.Miner == nil:
+	if statePath != "" {
+		if err := textfile.Write(statePath, func(w io.Writer) error { return src.State.Encode(w, src.MinerID) }); err != nil {
+			log.Error("keeping the counters for the next run failed", "file", statePath, "err", err)
+			failed = true
+		}
+	}
+	if c.demo && target != "-" {
+		fmt.Fprintf(c.stdout, "wrote %s: demo data from a built-in fake miner (node_exporter does not read this folder)\n", target)
+	}
+	log.Debug("metrics written", "file", target, "duration", time.Since(src.Now))
+	if failed {
 		return exitFailed
 	}
 	return exitOK
 }
 
-// logFailures writes one stderr line per failed collector, except where the cause is already
-// said once: an API that was down, or a slow node that made several collectors run out of time.
+// loadState reads the miner's state; a missing or unreadable file starts afresh.
+func loadState(log *slog.Logger, path, minerID string) *metrics.State {
+	f, err := textfile.OpenNoFollow(path, os.O_RDONLY)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			log.Debug("state not read; counting starts again", "file", path, "err", err)
+		}
+		return metrics.NewState()
+	}
+	defer f.Close()
+	st, err := metrics.ReadState(f, minerID)
+	if err != nil {
+		log.Debug("state not read; counting starts again", "file", path, "err", err)
+	}
+	return st
+}
+
+// logAPIProblems says once per API why it is not usable, in words that name the fix.
+func logAPIProblems(log *slog.Logger, node *metrics.Node, daemonEP, minerEP *lotusapi.Endpoint) {
+	if daemonEP != nil && node.Daemon == nil {
+		log.Error("daemon API "+apiProblem(node.DaemonErr), "url", daemonEP.URL, "source", daemonEP.Source)
+	}
+	if minerEP != nil && node.Miner == nil {
+		log.Error("miner API "+apiProblem(node.MinerErr), "url", minerEP.URL, "source", minerEP.Source)
+	}
+}
+
+// apiProblem describes why an API could not be used: a refused token is not an outage.
+func apiProblem(err error) string {
+	switch lotusapi.KindOf(err) {
+	case lotusapi.KindUnauthorized:
+		return "refused the token (HTTP 401): the token is not this node's; take it from the node's repo or `lotus auth api-info --perm admin`"
+	case lotusapi.KindPermission:
+		return "token lacks a permission: " + err.Error()
+	case lotusapi.KindUnreachable:
+		return "unreachable: " + err.Error()
+	case lotusapi.KindTimeout:
+		return "did not answer in time"
+	}
+	return "not usable: " + err.Error()
+}
+
+// logFailures writes one stderr line per cause, not per collector: an API that was down is
+// already said, a slow node that made several collectors run out of time is one line, a
+// token that lacks a permission is one line per API, and one failed lookup shared by
+// several collectors (StateMinerInfo, say) is one line.
 func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (failed bool) {
-	var timedOut []string
+	type cause struct{ msg, fix string }
+	var order []cause
+	byCause := map[cause][]string{}
 	for _, o := range result.Failed() {
+		var c cause
+		var ce *lotusapi.CallError
 		switch {
 		case metrics.IsConsequence(o.Err):
+			continue
 		case errors.Is(o.Err, context.DeadlineExceeded):
-			timedOut = append(timedOut, o.Name)
+			c = cause{"collectors ran out of time; raise --timeout or look at the slow Lotus API", ""}
+		case errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission:
+			c = cause{fmt.Sprintf("the %s API token lacks the %q permission", ce.API, ce.Need), permissionFix(ce.API)}
 		default:
-			log.Error("collector failed", "collector", o.Name, "err", oneLine(o.Err))
+			c = cause{oneLine(o.Err), ""}
 		}
+		if _, seen := byCause[c]; !seen {
+			order = append(order, c)
+		}
+		byCause[c] = append(byCause[c], o.Name)
 	}
-	if len(timedOut) > 0 {
-		log.Error("collectors ran out of time; raise --timeout or look at the slow Lotus API", "timeout", timeout, "collectors", strings.Join(timedOut, ","))
+	for _, c := range order {
+		names := strings.Join(byCause[c], ",")
+		switch {
+		case c.fix != "":
+			log.Error(c.msg, "collectors", names, "fix", c.fix)
+		case strings.HasPrefix(c.msg, "collectors ran out of time"):
+			log.Error(c.msg, "timeout", timeout, "collectors", names)
+		case len(byCause[c]) > 1:
+			log.Error("collectors failed", "collectors", names, "err", c.msg)
+		default:
+			log.Error("collector failed", "collector", names, "err", c.msg)
+		}
 	}
 	return len(result.Failed()) > 0
 }
 
-// endpoints finds both APIs; a failure is logged in one line and leaves that endpoint nil.
+// permissionFix names the token that has every permission the exporter uses.
+func permissionFix(api string) string {
+	if api == "miner" {
+		return "use lotus-miner's admin token: the repo's token file, or `lotus-miner auth api-info --perm admin`"
+	}
+	return "use the daemon's admin token: the repo's token file, or `lotus auth api-info --perm admin`"
+}
+
+// endpoints finds the APIs; a failure is logged in one line and leaves that endpoint nil.
+// In daemon-only mode (--miner) lotus-miner is not looked for.
 func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, failed bool) {
 	if c.demo {
 		return nil, nil, false
@@ -269,6 +330,9 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 		daemon = &ep
 		log.Debug("daemon API found", "endpoint", ep.String())
 	}
+	if len(c.miners) > 0 {
+		return daemon, nil, failed
+	}
 	if ep, err := lotusapi.DiscoverMiner(c.minerAPI, env); err != nil {
 		log.Error("miner API not usable", "err", err)
 		failed = true
@@ -278,8 +342,6 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 	}
 	return daemon, miner, failed
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // oneLine joins the lines of an error that holds several (errors.Join), for a single log line.
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
@@ -295,7 +357,11 @@ func outputPath(c config, src *metrics.Sources) (string, error) {
 		return c.output, nil
 	}
 	dir := c.textfileDir
-	if dir == "" {
+	switch {
+	case dir != "":
+	case c.demo:
+		dir = "." // never put demo data where node_exporter would serve it
+	default:
 		d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
 		if err != nil {
 			return "", err

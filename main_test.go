@@ -23,9 +23,14 @@ func TestParseFlags(t *testing.T) {
 		wantErr    string
 		collectors string
 	}{
-		{args: nil, collectors: "chain,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage"},
+		{args: nil, collectors: "chain,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
 		{args: []string{"--collectors", "chain,money"}, collectors: "chain,money"},
-		{args: []string{"--collectors", "-net,-alerts,-jobs"}, collectors: "chain,mpool,miner,money,proving,sealing,workers,storage"},
+		{args: []string{"--collectors", "-net,-alerts,-jobs"}, collectors: "chain,mpool,miner,money,proving,sealing,workers,storage,rewards,lifecycle,market"},
+		{args: []string{"--miner", "f01234,f05678"}, collectors: "chain,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
+		{args: []string{"--miner", "f01234,t0"}, wantErr: `"t0" is not a miner ID`},
+		{args: []string{"--miner", "f1abc"}, wantErr: `"f1abc" is not a miner ID`},
+		{args: []string{"--miner", "f01234", "--miner-api", "x"}, wantErr: "excludes --miner-api"},
+		{args: []string{"--miner", "f01234,f05678", "--output", "x.prom"}, wantErr: "--output names one file"},
 		{args: []string{"--collectors", "chain,-net"}, wantErr: "mix of names and -names"},
 		{args: []string{"--collectors", "sealin"}, wantErr: `unknown collector "sealin"`},
 		{args: []string{"--timeout", "0s"}, wantErr: "--timeout must be positive"},
@@ -34,7 +39,7 @@ func TestParseFlags(t *testing.T) {
 		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
 		{args: []string{"--no-such-flag"}, wantErr: "flag provided but not defined"},
 	} {
-		c, err := parseFlags(tc.args, &bytes.Buffer{})
+		c, err := parseFlags(tc.args)
 		switch {
 		case tc.wantErr != "":
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

@@ -75,5 +75,50 @@ func BenchmarkDecodeSectors(b *testing.B) {
 	}
 }
 
-var _ = io.EOF
-var _ = strings.Repeat
+// Hostile or broken answers end in an error, in bounded memory and time.
+func TestScannerRefusesHostileInput(t *testing.T) {
+	for name, in := range map[string]io.Reader{
+		"deep nesting":   strings.NewReader(strings.Repeat("[", 100000)),
+		"huge string":    io.MultiReader(strings.NewReader(`["`), neverEnding('x')),
+		"huge number":    io.MultiReader(strings.NewReader(`[1`), neverEnding('7')),
+		"huge big int":   strings.NewReader(`[{"InitialPledge":"` + strings.Repeat("9", 400) + `"}]`),
+		"truncated":      strings.NewReader(`[{"SectorNumber":1,"Expir`),
+		"not an array":   strings.NewReader(`{"SectorNumber":1}`),
+		"bad literal":    strings.NewReader(`[{"SectorKeyCID":nul}]`),
+		"negative count": strings.NewReader(`[{"SectorNumber":-1}]`),
+	} {
+		s := newScanner(io.LimitReader(in, 64<<20))
+		var sector SectorOnChainInfo
+		err := s.Array(func() error { return decodeSector(s, &sector) })
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// neverEnding is an endless stream of one byte.
+type neverEnding byte
+
+func (b neverEnding) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+func TestScannerStrings(t *testing.T) {
+	s := newScanner(strings.NewReader(`{"a\"b":"x\u00e9\n", "k":[1,{"z":null},"s"], "e": ""}`))
+	var keys, values []string
+	err := s.Object(func(key []byte) error {
+		keys = append(keys, string(key))
+		if string(key) == "k" {
+			return s.Skip()
+		}
+		v, err := s.String()
+		values = append(values, string(v))
+		return err
+	})
+	if err != nil || strings.Join(keys, "|") != `a"b|k|e` || strings.Join(values, "|") != "x\u00e9\n|" {
+		t.Errorf("keys %q values %q err %v", keys, values, err)
+	}
+}

@@ -136,7 +136,10 @@ func readSchedule(ctx context.Context, src *Sources) (*sectorSchedule, error) {
 	for i, days := range expiryDays {
 		edges[i] = head + days*epochsPerDay
 	}
-	var sums [len(expiryDays)]struct{ sectors uint64; power, pledge big.Int }
+	var sums [len(expiryDays)]struct {
+		sectors       uint64
+		power, pledge big.Int
+	}
 	s := &sectorSchedule{Read: src.Now, Height: head}
 	qa := newQAPower(info.SectorSize)
 	err = src.Daemon.StateMinerSectors(ctx, src.MinerID, src.Head.Key(), func(sector *lotusapi.SectorOnChainInfo) error {

@@ -67,7 +67,7 @@ func (Miner) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 				return nil // lotus_up says why, once
 			}
 			started, startErr = src.Miner.StartTime(ctx)
-						return nil
+			return nil
 		},
 	)
 	// The version is lotus-miner's; without one (daemon-only mode) the addresses still matter.

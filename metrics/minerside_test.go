@@ -71,11 +71,15 @@ func TestProving(t *testing.T) {
 		`lotus_miner_onchain_sectors{state="live"}`:   55081,
 		`lotus_miner_onchain_sectors{state="active"}`: 55046,
 		`lotus_miner_onchain_sectors{state="faulty"}`: 12,
-		// Open now: opened 37 epochs before the head.
-		`lotus_miner_deadline_opens_in_seconds{deadline="17"}`: -37 * 30,
+		// Open now: opened at epoch 4998816+17×60, 37 epochs before the head; in wall-clock
+		// time from genesis (1598306400), 30 s an epoch.
+		`lotus_miner_deadline_open_timestamp_seconds{deadline="17"}`: 1598306400 + (4998816+17*60)*30,
 		// Later this period, and (deadline 4) in the next period.
-		`lotus_miner_deadline_opens_in_seconds{deadline="31"}`: (4998816 + 31*60 - 4999873) * 30,
-		`lotus_miner_deadline_opens_in_seconds{deadline="4"}`:  (4998816 + 4*60 + 2880 - 4999873) * 30,
+		`lotus_miner_deadline_open_timestamp_seconds{deadline="31"}`: 1598306400 + (4998816+31*60)*30,
+		`lotus_miner_deadline_open_timestamp_seconds{deadline="4"}`:  1598306400 + (4998816+4*60+2880)*30,
+		// Daily fees: only the newest sectors (deadline 38) pay one.
+		`lotus_miner_deadline_daily_fee_fil{deadline="38"}`: 0.001937618284913722,
+		`lotus_miner_deadline_daily_fee_fil{deadline="9"}`:  0,
 		// The open deadline: 2 of 3 partitions proven so far.
 		`lotus_miner_deadline_partitions{deadline="17"}`:           3,
 		`lotus_miner_deadline_partitions_proven{deadline="17"}`:    2,
@@ -87,8 +91,12 @@ func TestProving(t *testing.T) {
 		// Terminated sectors stay in "all" until compaction.
 		`lotus_miner_deadline_sectors{deadline="31",state="all"}`:  1517,
 		`lotus_miner_deadline_sectors{deadline="31",state="live"}`: 1514,
+		// Every partition has sectors to prove, the one with faults too.
+		`lotus_miner_deadline_partitions_provable{deadline="17"}`: 3,
+		`lotus_miner_deadline_partitions_provable{deadline="9"}`:  2,
 		// An empty deadline: Lotus answers null partitions.
 		`lotus_miner_deadline_partitions{deadline="4"}`:          0,
+		`lotus_miner_deadline_partitions_provable{deadline="4"}`: 0,
 		`lotus_miner_deadline_sectors{deadline="4",state="all"}`: 0,
 		`lotus_miner_deadline_partitions_proven{deadline="4"}`:   0,
 	})
@@ -105,8 +113,8 @@ func TestProving(t *testing.T) {
 	if live != 55081 || faulty != 12 {
 		t.Errorf("deadlines sum to %v live, %v faulty; want 55081, 12", live, faulty)
 	}
-	if n := len(got); n != 5+48*8 {
-		t.Errorf("%d series, want %d: the count must not depend on the sectors", n, 5+48*8)
+	if n := len(got); n != 5+48*10 {
+		t.Errorf("%d series, want %d: the count must not depend on the sectors", n, 5+48*10)
 	}
 }
 
@@ -231,12 +239,13 @@ func TestJobs(t *testing.T) {
 	// Jobs on the all-zero worker ID, unknown to WorkerStats, keep their series as worker "unknown";
 	// the two fetches of sector 55089 on one worker are one series.
 	expectValues(t, got, map[string]float64{
-		`lotus_miner_job_elapsed_seconds{sector="55085",state="ret-wait",task="C2",worker="unknown"}`:           1547,
-		`lotus_miner_job_elapsed_seconds{sector="55084",state="ret-done",task="C2",worker="unknown"}`:           4448,
-		`lotus_miner_job_elapsed_seconds{sector="55089",state="running",task="GET",worker="sealer-1/6f1e2d3c"}`: 458.928053975,
+		// 2025-05-27 01:11:28 +02:00, and so on: Unix times, however late the file is read.
+		`lotus_miner_job_start_timestamp_seconds{sector="55085",state="ret-wait",task="C2",worker="unknown"}`:           1748301088,
+		`lotus_miner_job_start_timestamp_seconds{sector="55084",state="ret-done",task="C2",worker="unknown"}`:           1748298187,
+		`lotus_miner_job_start_timestamp_seconds{sector="55089",state="running",task="GET",worker="sealer-1/6f1e2d3c"}`: 1748302176.071946025,
 	})
 	if n := len(got) - len(jobs); n != 8 {
-		t.Errorf("%d elapsed series, want 8 (9 jobs, two fetches merged)", n)
+		t.Errorf("%d start series, want 8 (9 jobs, two fetches merged)", n)
 	}
 }
 
@@ -286,9 +295,10 @@ func TestStorage(t *testing.T) {
 		`lotus_miner_storage_fs_available_bytes{storage_id="` + sealPathID + `"}`: 3197263945728,
 		`lotus_miner_storage_reserved_bytes{storage_id="` + sealPathID + `"}`:     1030792151040,
 		`lotus_miner_storage_used_bytes{storage_id="` + workerPathID + `"}`:       1073741824,
+		`lotus_miner_storage_stat_error{storage_id="` + workerPathID + `"}`:       0,
 	})
-	if len(got) != 3*6 {
-		t.Errorf("%d series, want 18 (6 per path)", len(got))
+	if len(got) != 3*7 {
+		t.Errorf("%d series, want 21 (7 per path)", len(got))
 	}
 }
 
@@ -299,15 +309,18 @@ func TestStorageUnreachablePath(t *testing.T) {
 	p.Unreachable = true
 	sc.Storage[workerPathID] = p
 	f := newFixture(t, sc, nil)
+	// The path being down is what lotus-miner says about the miner: a value, not a failure.
 	got, err := values(t, f, Storage{})
-	if err == nil || !strings.Contains(err.Error(), "all endpoints failed for remote storage "+workerPathID) {
-		t.Errorf("error %v, want the unreachable path's", err)
+	if err != nil {
+		t.Errorf("error %v, want success: an unreachable path is data", err)
 	}
 	expectValues(t, got, map[string]float64{
 		`lotus_miner_storage_info{can_seal="true",can_store="false",host="10.0.0.21",path="",storage_id="` + workerPathID + `",url="http://10.0.0.21:3456/remote",weight="2"}`: 1,
+		`lotus_miner_storage_stat_error{storage_id="` + workerPathID + `"}`:                                                                                                    1,
+		`lotus_miner_storage_stat_error{storage_id="` + sealPathID + `"}`:                                                                                                      0,
 		`lotus_miner_storage_capacity_bytes{storage_id="` + sealPathID + `"}`:                                                                                                  7681501126656,
 	}, `lotus_miner_storage_capacity_bytes{storage_id="`+workerPathID+`"}`, `lotus_miner_storage_available_bytes{storage_id="`+workerPathID+`"}`)
-	if len(got) != 3+2*5 {
-		t.Errorf("%d series, want 13 (3 info, 5 space series for each reachable path)", len(got))
+	if len(got) != 3*2+2*5 {
+		t.Errorf("%d series, want 16 (info and stat_error per path, 5 space series for each reachable path)", len(got))
 	}
 }

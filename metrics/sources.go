@@ -106,12 +106,15 @@ func (n *Node) ForMiner(ctx context.Context, minerID string, daemonOnly bool) *S
 		if err := src.needDaemon(true); err != nil {
 			return nil, err
 		}
-		return n.Daemon.StateMinerPower(ctx, minerID, n.Head.Key())
+		return n.Daemon.StateMinerPower(ctx, src.MinerID, n.Head.Key())
 	})
 	src.addresses = sync.OnceValues(func() ([]minerAddress, error) { return src.allAddresses(ctx) })
 	src.workers = sync.OnceValues(func() (workerSet, error) { return src.workerSet(ctx) })
 	return src
 }
+
+// MinerID is the miner lotus-miner serves, "" when it was not reached.
+func (n *Node) MinerID() string { return n.minerID }
 
 var errNotFound = errors.New("API not found")
 

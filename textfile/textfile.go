@@ -25,7 +25,7 @@ var ErrLocked = errors.New("lock is held")
 // Call unlock when done; the kernel also drops the lock if the process dies.
 func Lock(target string) (unlock func(), err error) {
 	path := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".lock")
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)
+	f, err := OpenNoFollow(path, os.O_RDONLY|os.O_CREATE)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
@@ -38,6 +38,27 @@ func Lock(target string) (unlock func(), err error) {
 	}
 	// Closing the descriptor releases the flock.
 	return func() { f.Close() }, nil
+}
+
+// StatePath is where the exporter keeps what it carries from one run to the next for the
+// miner of target: beside it, hidden, and not ending in .prom, so node_exporter ignores it.
+func StatePath(target string) string {
+	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".state")
+}
+
+// OpenNoFollow opens path without following a symlink (the textfile folder is often
+// writable by a group: a planted link must not make the lotus user open another file) and
+// without blocking on a FIFO; anything but a regular file is refused.
+func OpenNoFollow(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return f, nil
 }
 
 // Write atomically replaces target with what write produces, so node_exporter

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -283,4 +284,37 @@ func TestLockAcrossProcesses(t *testing.T) {
 		t.Fatalf("Lock after child exited: %v", err)
 	}
 	unlock()
+}
+
+// A lock file planted as a symlink (to a file of another user, say) is refused, not followed;
+// so is a FIFO, on which a plain open would block the run.
+func TestLockRefusesSymlinkAndFIFO(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "lotus-f01234.prom")
+	if err := os.Symlink(victim, filepath.Join(dir, ".lotus-f01234.prom.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if unlock, err := Lock(target); err == nil {
+		unlock()
+		t.Error("Lock followed a symlink")
+	}
+
+	fifoTarget := filepath.Join(dir, "lotus-f05678.prom")
+	if err := syscall.Mkfifo(filepath.Join(dir, ".lotus-f05678.prom.lock"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if unlock, err := Lock(fifoTarget); err == nil {
+		unlock()
+		t.Error("Lock accepted a FIFO")
+	}
+}
+
+func TestStatePath(t *testing.T) {
+	if got, want := StatePath("/var/lib/node-exporter/lotus-f01234.prom"), "/var/lib/node-exporter/.lotus-f01234.prom.state"; got != want {
+		t.Errorf("StatePath = %q, want %q", got, want)
+	}
 }

@@ -3,12 +3,11 @@
 //	fakelotus --scenario large --sectors 100000 --home DIR
 //
 // It writes Lotus repo folders under DIR, prints "ready LOTUS_PATH=... LOTUS_MINER_PATH=..."
-// and serves until SIGINT or SIGTERM; then it prints the requests it received, one
-// "method api count" line each, to stderr.
+// and serves until SIGINT or SIGTERM. SIGUSR1 zeroes its request counts; SIGUSR2 prints
+// the requests received since, one "method api count" line each, then "end", to stderr.
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -54,11 +53,23 @@ func main() {
 	}
 	fmt.Printf("ready LOTUS_PATH=%s LOTUS_MINER_PATH=%s\n", lotusPath, minerPath)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	<-ctx.Done()
-	stop()
-	srv.Close()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2)
+	for sig := range signals {
+		switch sig {
+		case syscall.SIGUSR1:
+			srv.ResetRequests()
+		case syscall.SIGUSR2:
+			printRequests(srv)
+		default:
+			srv.Close()
+			return
+		}
+	}
+}
 
+// printRequests writes the request counts, one "method api count" line each, then "end".
+func printRequests(srv *lotustest.Server) {
 	var lines []string
 	for _, api := range []string{"daemon", "miner"} {
 		for method, n := range srv.Requests(api) {
@@ -69,6 +80,7 @@ func main() {
 	for _, l := range lines {
 		fmt.Fprintln(os.Stderr, l)
 	}
+	fmt.Fprintln(os.Stderr, "end")
 }
 
 func fail(format string, args ...any) {

@@ -1,0 +1,191 @@
+// The command line: flags, their checks, --help and --version.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/version"
+
+	"github.com/lotus-farcaster/lotus-farcaster/metrics"
+)
+
+const usageHead = `Usage: lotus-farcaster [flags]
+
+Reads the Lotus daemon and lotus-miner APIs and writes their metrics to a .prom file in
+node_exporter's textfile-collector folder. Run it from cron every minute as the lotus user;
+it needs no flags: the APIs are found like the lotus CLI finds them.
+
+Flags:
+`
+
+// newFlagSet declares the flags into c. Parse errors are reported by the caller, in one line.
+func newFlagSet(c *config) (*flag.FlagSet, *string, *string, *string) {
+	fs := flag.NewFlagSet("lotus-farcaster", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&c.daemonAPI, "daemon-api", "", "full node API as `TOKEN:MULTIADDR` (default: $FULLNODE_API_INFO, then $LOTUS_PATH or ~/.lotus, then the environment of a running lotus-miner or curio)")
+	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR` (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
+	miners := fs.String("miner", "", "daemon-only mode, for Curio and hosts without lotus-miner: read these miner actors (`f0…,f0…`) from the daemon alone, one file each")
+	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
+	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
+	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "the whole run, writing included, ends within `D`; keep it well inside the cron minute")
+	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(metrics.All), ",")+")")
+	fs.BoolVar(&c.sectorDetails, "sector-details", false, "also write one series per proving sector (deadline, partition, state): HIGH CARDINALITY, one series per sector on every scrape")
+	fs.BoolVar(&c.check, "check", false, "find the APIs and the textfile folder, run every collector once without writing, print what works and what to fix, and exit")
+	fs.BoolVar(&c.demo, "demo", false, "read a built-in fake miner instead of Lotus and write lotus-f01234.prom in the current folder (or --textfile-dir/--output)")
+	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
+	level := fs.String("log.level", "info", "stderr log `LEVEL`: debug, info, warn or error")
+	return fs, miners, collectors, level
+}
+
+// parseFlags validates the command line. flag.ErrHelp means --help was asked for.
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs, miners, collectors, level := newFlagSet(&c)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.timeout <= 0 {
+		return c, fmt.Errorf("--timeout must be positive, got %s", c.timeout)
+	}
+	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("--log.level: %q is not one of debug, info, warn, error", *level)
+	}
+	var err error
+	if c.collectors, err = selectCollectors(*collectors, metrics.All); err != nil {
+		return c, err
+	}
+	if c.miners, err = parseMiners(*miners); err != nil {
+		return c, err
+	}
+	switch {
+	case c.output != "" && c.textfileDir != "":
+		return c, errors.New("--output and --textfile-dir exclude each other")
+	case len(c.miners) > 0 && c.minerAPI != "":
+		return c, errors.New("--miner reads the daemon alone; it excludes --miner-api")
+	case len(c.miners) > 1 && c.output != "":
+		return c, errors.New("--output names one file; with several --miner use --textfile-dir")
+	case len(c.miners) > 0 && c.demo:
+		return c, errors.New("--demo has its own miner; it excludes --miner")
+	}
+	return c, nil
+}
+
+// parseMiners reads --miner's comma-separated miner IDs.
+func parseMiners(spec string) ([]string, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	var ids []string
+	for _, id := range strings.Split(spec, ",") {
+		id = strings.TrimSpace(id)
+		if !minerIDPattern.MatchString(id) {
+			return nil, fmt.Errorf("--miner: %q is not a miner ID like f01234", id)
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > maxMiners {
+		return nil, fmt.Errorf("--miner: %d miners, at most %d in one run", len(ids), maxMiners)
+	}
+	return ids, nil
+}
+
+// printUsage writes --help in the --flag style the README uses.
+func printUsage(w io.Writer) {
+	var c config
+	fs, _, _, _ := newFlagSet(&c)
+	fmt.Fprint(w, usageHead)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n      %s", line, usage)
+		if f.DefValue != "" && f.DefValue != "false" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// selectCollectors applies --collectors: "" keeps all, "a,b" only those, "-a,-b" all but those.
+func selectCollectors(spec string, all []metrics.Collector) ([]metrics.Collector, error) {
+	if spec == "" {
+		return all, nil
+	}
+	names := strings.Split(spec, ",")
+	exclude := strings.HasPrefix(names[0], "-")
+	known := collectorNames(all)
+	chosen := make(map[string]bool)
+	for _, n := range names {
+		if strings.HasPrefix(n, "-") != exclude {
+			return nil, fmt.Errorf("--collectors: mix of names and -names in %q; use one or the other", spec)
+		}
+		n = strings.TrimPrefix(n, "-")
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("--collectors: unknown collector %q (known: %s)", n, strings.Join(known, ","))
+		}
+		chosen[n] = true
+	}
+	var out []metrics.Collector
+	for _, c := range all {
+		if chosen[c.Name()] != exclude {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func collectorNames(cs []metrics.Collector) []string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name()
+	}
+	return names
+}
+
+// versionString describes the build. A release stamps version.Version with -ldflags; a plain
+// `go build` or `go install` still knows its module version and VCS revision.
+func versionString() string {
+	if version.Version != "" {
+		return version.Print("lotus-farcaster")
+	}
+	v, revision, when, modified := "(devel)", "unknown", "", false
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value[:min(12, len(s.Value))]
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if modified {
+		revision += "+changes"
+	}
+	out := fmt.Sprintf("lotus-farcaster, version %s (revision: %s", v, revision)
+	if when != "" {
+		out += ", committed " + when
+	}
+	return out + ")\n  go version: " + runtime.Version() + "\n  platform: " + runtime.GOOS + "/" + runtime.GOARCH
+}

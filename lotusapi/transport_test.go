@@ -1,0 +1,145 @@
+// The transport under the clients: requests in flight, bounded answers, nulls, HTTP statuses.
+package lotusapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// rawServer answers every JSON-RPC request with result (raw JSON) after holding it for hold,
+// and records the most requests it had in flight at once.
+type rawServer struct {
+	result   string
+	status   int
+	hold     time.Duration
+	inFlight atomic.Int64
+	most     atomic.Int64
+}
+
+func (s *rawServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		m := s.most.Load()
+		if n <= m || s.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(s.hold)
+	if s.status != 0 {
+		http.Error(w, http.StatusText(s.status), s.status)
+		return
+	}
+	var req struct{ ID json.RawMessage }
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, req.ID, s.result)
+}
+
+func dialRaw(t *testing.T, s *rawServer) (*Daemon, *atomic.Int64) {
+	t.Helper()
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	var requests atomic.Int64
+	d, closer, err := DialDaemon(context.Background(), Endpoint{URL: srv.URL}, &requests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closer)
+	return d, &requests
+}
+
+// However many calls the collectors make at once, the daemon that also submits WindowPoSt
+// sees at most MaxInFlight of them.
+func TestAtMostMaxInFlight(t *testing.T) {
+	s := &rawServer{result: `"mainnet"`, hold: 20 * time.Millisecond}
+	d, requests := dialRaw(t, s)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if _, err := d.StateNetworkName(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if most := s.most.Load(); most > MaxInFlight {
+		t.Errorf("%d requests in flight at once, want at most %d", most, MaxInFlight)
+	}
+	if n := requests.Load(); n != 50 {
+		t.Errorf("%d requests counted, want 50", n)
+	}
+}
+
+// A null from a method Lotus never answers with null is an error, not zeros; from one of
+// NullableMethods it is the method's empty answer.
+func TestNullResult(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{result: `null`})
+	_, err := d.StateMinerSectorCount(context.Background(), "f01234", nil)
+	if KindOf(err) != KindNull || err.Error() != "daemon StateMinerSectorCount: answered null" {
+		t.Errorf("StateMinerSectorCount null: %v (kind %d), want KindNull", err, KindOf(err))
+	}
+	if _, err := d.StateMinerDeadlines(context.Background(), "f01234", nil); KindOf(err) != KindNull {
+		t.Errorf("StateMinerDeadlines null: %v, want KindNull", err)
+	}
+	parts, err := d.StateMinerPartitions(context.Background(), "f01234", 4, nil)
+	if err != nil || parts != nil {
+		t.Errorf("StateMinerPartitions null: %v, %v; want no partitions and no error", parts, err)
+	}
+	dc, err := d.StateVerifiedClientStatus(context.Background(), "f0100", nil)
+	if err != nil || dc != nil {
+		t.Errorf("StateVerifiedClientStatus null: %v, %v; want nil (no DataCap)", dc, err)
+	}
+}
+
+func TestResponseTooLarge(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{result: `"` + strings.Repeat("x", MaxResponseBytes) + `"`})
+	if _, err := d.StateNetworkName(context.Background()); KindOf(err) != KindTooLarge {
+		t.Errorf("answer over %d bytes: %v, want KindTooLarge", MaxResponseBytes, err)
+	}
+}
+
+func TestHTTPStatus(t *testing.T) {
+	for status, kind := range map[int]Kind{401: KindUnauthorized, 502: KindHTTPStatus, 503: KindHTTPStatus} {
+		d, _ := dialRaw(t, &rawServer{status: status})
+		_, err := d.StateNetworkName(context.Background())
+		if KindOf(err) != kind {
+			t.Errorf("HTTP %d: %v (kind %d), want kind %d", status, err, KindOf(err), kind)
+		}
+	}
+}
+
+// A node that is down: one short line, with the reason and not go-jsonrpc's wrappers.
+func TestUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	d, closer, err := DialDaemon(context.Background(), Endpoint{URL: url}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer()
+	_, err = d.ChainHead(context.Background())
+	if KindOf(err) != KindUnreachable || !strings.HasPrefix(err.Error(), "daemon ChainHead: unreachable: ") || strings.Contains(err.Error(), "RPC client error") {
+		t.Errorf("down: %q (kind %d)", err, KindOf(err))
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{result: `"x"`, hold: time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := d.StateNetworkName(ctx); KindOf(err) != KindTimeout || !strings.Contains(err.Error(), "no answer in time") {
+		t.Errorf("slow: %v (kind %d), want KindTimeout", err, KindOf(err))
+	}
+}
