@@ -86,7 +86,7 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 		// The counters kept by real runs, read only: a check changes nothing.
 		src.State = loadState(discardLog, textfile.StatePath(target), src.MinerID)
 	}
-	src.Options = metrics.Options{SectorDetails: c.sectorDetails}
+	src.Options = metrics.Options{SectorDetails: c.sectorDetails, Grace: c.grace}
 	collectors := c.collectors
 	if src.DaemonOnly {
 		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)

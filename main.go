@@ -52,7 +52,8 @@ type config struct {
 	sectorDetails       bool
 	showVersion         bool
 	logLevel            slog.Level
-	stdout              io.Writer // where --output - and --demo's note go
+	stdout              io.Writer     // where --output - and --demo's note go
+	grace               time.Duration // see metrics.Options.Grace
 }
 
 // minerIDPattern is a miner actor's ID address, on mainnet (f0) or a testnet (t0).
@@ -97,9 +98,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		exit(exitNotWritten)
 	})
 	defer watchdog.Stop()
-	// The reads stop a little before --timeout: a collector may take up to a second to
-	// return after its deadline, and the file must still be written in time.
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout-min(2*time.Second, c.timeout/4))
+	// The reads stop a little before --timeout: a collector may take up to half that margin
+	// to return after its deadline, and the file must still be written in time.
+	margin := min(2*time.Second, c.timeout/4)
+	c.grace = margin / 2
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout-margin)
 	defer cancel()
 
 	daemonEP, minerEP, discoveryFailed := endpoints(c, log)
@@ -166,7 +169,7 @@ func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
 		log = log.With("miner", r.label)
 	}
 	src := r.src
-	src.Options = metrics.Options{SectorDetails: c.sectorDetails}
+	src.Options = metrics.Options{SectorDetails: c.sectorDetails, Grace: c.grace}
 	target, err := outputPath(c, src)
 	if err != nil {
 		log.Error("nothing written", "err", err)

@@ -251,20 +251,29 @@ func TestDiscoveryErrorIsUsageExit(t *testing.T) {
 	}
 }
 
+// The demo, as a first-time user runs it in a checkout: it says where it wrote, and leaves
+// nothing but that file.
 func TestDemo(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "demo.prom")
-	var stderr bytes.Buffer
-	if code := run([]string{"--demo", "--output", out}, &bytes.Buffer{}, &stderr); code != exitOK {
+	t.Chdir(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--demo"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	data, err := os.ReadFile(out)
+	if !strings.HasPrefix(stdout.String(), "wrote lotus-f01234.prom: demo data") {
+		t.Errorf("stdout %q does not say where the demo wrote", stdout.String())
+	}
+	entries, _ := os.ReadDir(".")
+	if len(entries) != 1 || entries[0].Name() != "lotus-f01234.prom" {
+		t.Errorf("the demo left %v, want only lotus-f01234.prom", entries)
+	}
+	data, err := os.ReadFile("lotus-f01234.prom")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(string(data), "# DEMO DATA") {
 		t.Errorf("demo output not marked as demo data:\n%.200s", data)
 	}
-	got := parseFile(t, out)
+	got := parseFile(t, "lotus-f01234.prom")
 	// The demo's head follows the wall clock, so the chain looks synced.
 	head := got["lotus_chain_head_epoch"].Metric[0].Gauge.GetValue()
 	expected := got["lotus_chain_expected_epoch"].Metric[0].Gauge.GetValue()
@@ -273,6 +282,36 @@ func TestDemo(t *testing.T) {
 	}
 	for _, c := range metrics.All {
 		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}, 1)
+	}
+}
+
+func TestCheckDemoNamesItsFolder(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var stdout bytes.Buffer
+	run([]string{"--demo", "--check"}, &stdout, &bytes.Buffer{})
+	if !strings.Contains(stdout.String(), "chosen by:  --demo writes to the current folder") || strings.Contains(stdout.String(), "--textfile-dir") {
+		t.Errorf("--check --demo output:\n%s", stdout.String())
+	}
+}
+
+// --help goes to stdout in the README's --flag style; a bad flag is one line and a hint.
+func TestHelpAndBadFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--help"}, &stdout, &stderr); code != exitOK || stderr.Len() != 0 {
+		t.Errorf("--help: exit %d, stderr %q", code, stderr.String())
+	}
+	for _, want := range []string{"Usage: lotus-farcaster [flags]", "\n  --daemon-api TOKEN:MULTIADDR\n", "\n  --miner f0…,f0…\n", "\n  --timeout D\n", "(default 40s)"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if strings.Contains(stdout.String(), "\n  -daemon-api") {
+		t.Error("--help shows single-dash flags")
+	}
+	stdout.Reset()
+	code := run([]string{"--no-such-flag"}, &stdout, &stderr)
+	if code != exitUsage || stdout.Len() != 0 || stderr.String() != "lotus-farcaster: flag provided but not defined: -no-such-flag (see --help)\n" {
+		t.Errorf("bad flag: exit %d, stdout %q, stderr %q; want one line", code, stdout.String(), stderr.String())
 	}
 }
 

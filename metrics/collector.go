@@ -89,9 +89,10 @@ func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
 	return run
 }
 
-// lateGrace is how long a collector may take to return once the deadline has passed:
-// its calls fail at once then, and what it read before is worth keeping.
-const lateGrace = time.Second
+// defaultGrace is how long a collector may take to return once the deadline has passed
+// (Options.Grace, when unset): its calls fail at once then, and what it read before is
+// worth keeping.
+const defaultGrace = time.Second
 
 // Bounds on what one collector may write, whatever Lotus answers: with default flags a
 // miner's series do not grow with its sectors, so more than maxSeries means a hostile or
@@ -102,11 +103,15 @@ const (
 )
 
 // runOne runs c in its own goroutine so that a collector ignoring ctx cannot hold the
-// run more than lateGrace past its deadline.
+// run more than Options.Grace past its deadline.
 func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric, error) {
 	type result struct {
 		metrics []prometheus.Metric
 		err     error
+	}
+	grace := src.Options.Grace
+	if grace <= 0 {
+		grace = defaultGrace
 	}
 	limit := maxSeries
 	if src.Options.SectorDetails {
@@ -147,7 +152,7 @@ func runOne(ctx context.Context, c Collector, src *Sources) ([]prometheus.Metric
 			r.err = ctx.Err()
 		}
 		return r.metrics, r.err
-	case <-time.After(lateGrace):
+	case <-time.After(grace):
 		return nil, ctx.Err()
 	}
 }

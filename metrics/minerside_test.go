@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -322,5 +323,30 @@ func TestStorageUnreachablePath(t *testing.T) {
 	}, `lotus_miner_storage_capacity_bytes{storage_id="`+workerPathID+`"}`, `lotus_miner_storage_available_bytes{storage_id="`+workerPathID+`"}`)
 	if len(got) != 3*2+2*5 {
 		t.Errorf("%d series, want 16 (info and stat_error per path, 5 space series for each reachable path)", len(got))
+	}
+}
+
+// A node 10 epochs behind the wall clock: the deadlines' opening times are where the wall
+// clock is when the chain reaches them, so they do not move with the lag, and the open
+// deadline shows as open 10 epochs longer than its head says (the WindowPoSt alert compares
+// them with time()).
+func TestDeadlineTimesOnALaggingNode(t *testing.T) {
+	synced := newFixture(t, nil, nil)
+	lagging := newFixture(t, nil, nil)
+	lagging.src.Node.Now = synced.src.Now.Add(10 * 30 * time.Second)
+	a, errA := values(t, synced, Proving{})
+	b, errB := values(t, lagging, Proving{})
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	for i := range 48 {
+		k := `lotus_miner_deadline_open_timestamp_seconds{deadline="` + strconv.Itoa(i) + `"}`
+		if a[k] != b[k] {
+			t.Errorf("%s: %v synced, %v lagging; want the same", k, a[k], b[k])
+		}
+	}
+	open := b[`lotus_miner_deadline_open_timestamp_seconds{deadline="17"}`]
+	if since := float64(lagging.src.Now.Unix()) - open; since != (37+10)*30+45 {
+		t.Errorf("the open deadline opened %v s before the lagging run, want %d (37 epochs before the head, 10 of lag, 45 s into the epoch)", since, (37+10)*30+45)
 	}
 }

@@ -240,6 +240,9 @@ func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
 type Options struct {
 	// SectorDetails adds one series per proving sector: high cardinality, off by default.
 	SectorDetails bool
+	// Grace is how long a collector may take to return after the run's deadline; what is
+	// left of --timeout after it is for writing the file.
+	Grace time.Duration
 }
 
 // workerSet is WorkerStats with the worker label of each worker ID.
