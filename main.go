@@ -277,6 +277,14 @@ func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (
 	type cause struct{ msg, fix string }
 	var order []cause
 	byCause := map[cause][]string{}
+	// A token short of permissions is one line per API, naming the strongest one missing.
+	need := map[string]string{}
+	for _, o := range result.Failed() {
+		var ce *lotusapi.CallError
+		if errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission && permissionRank(ce.Need) > permissionRank(need[ce.API]) {
+			need[ce.API] = ce.Need
+		}
+	}
 	for _, o := range result.Failed() {
 		var c cause
 		var ce *lotusapi.CallError
@@ -286,7 +294,7 @@ func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (
 		case errors.Is(o.Err, context.DeadlineExceeded):
 			c = cause{"collectors ran out of time; raise --timeout or look at the slow Lotus API", ""}
 		case errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission:
-			c = cause{fmt.Sprintf("the %s API token lacks the %q permission", ce.API, ce.Need), permissionFix(ce.API)}
+			c = cause{fmt.Sprintf("the %s API token lacks the %q permission", ce.API, need[ce.API]), permissionFix(ce.API)}
 		default:
 			c = cause{oneLine(o.Err), ""}
 		}
@@ -310,6 +318,9 @@ func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (
 	}
 	return len(result.Failed()) > 0
 }
+
+// permissionRank orders Lotus's permissions; each includes those before it.
+func permissionRank(p string) int { return slices.Index([]string{"read", "write", "sign", "admin"}, p) }
 
 // permissionFix names the token that has every permission the exporter uses.
 func permissionFix(api string) string {
