@@ -48,6 +48,7 @@ type config struct {
 	sectorDetails       bool
 	showVersion         bool
 	logLevel            slog.Level
+	hostInfo            hostInfoFlags // --host-info (hostinfo.go)
 }
 
 const usageHead = `Usage: lotus-farcaster [flags]
@@ -79,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.demo, "demo", false, "read a built-in fake miner instead of Lotus and write lotus-f01234.prom in the current folder (or --textfile-dir/--output)")
 	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
 	level := fs.String("log.level", "info", "stderr log `LEVEL`: debug, info, warn or error")
+	c.hostInfo.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -152,6 +154,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if c.showVersion {
 		fmt.Fprintln(stdout, version.Print("lotus-farcaster"))
 		return exitOK
+	}
+	if c.hostInfo.format != "" {
+		return printHostInfo(c.hostInfo, stdout)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
 		Level: c.logLevel,
