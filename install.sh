@@ -379,12 +379,10 @@ LOG_TO="" LOGROTATE="" LOG_HOW=""
 # ask_host reads `lotus-farcaster --host-info lines` (the format is documented in hostinfo.go):
 # one tab-separated record per line, "-" for an empty field.
 ask_host() {
-	local info kind a b c d e f
+	local info kind a b c d e f v
 	info=$("$BINARY" --host-info lines ${ROOT:+--host-info.root "$ROOT"}) || die "$BINARY --host-info failed"
 	while IFS=$'\t' read -r kind a b c d e f; do
-		[[ $a != - ]] || a=""
-		[[ $c != - ]] || c=""
-		[[ $d != - ]] || d=""
+		for v in a b c d e f; do [[ ${!v} != - ]] || printf -v "$v" ''; done
 		case $kind in
 		lotus_user) HOST_USER=$a ;;
 		user) USER_WHY[${a:-uid $b}]=$d ;;
