@@ -778,8 +778,10 @@ exporter_files() {
 
 # undo_entry ENTRY: remove what one entry describes (folders are removed at the very end).
 undo_entry() {
-	local type path gid mode f
-	read -r type path gid mode <<<"$1"
+	local type path gid mode f old
+	read -r type path gid mode old <<<"$1"
+	# The first installer's record was "perm PATH UID GID MODE"; its "owned" entries need nothing.
+	[[ -z $old ]] || gid=$mode mode=$old
 	case $type in
 	file | link)
 		if [[ $path == "$UNIT_DIR"/* ]]; then
