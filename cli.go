@@ -43,6 +43,7 @@ func newFlagSet(c *config) (*flag.FlagSet, *string, *string, *string) {
 	fs.BoolVar(&c.demo, "demo", false, "read a built-in fake miner instead of Lotus and write lotus-f01234.prom in the current folder (or --textfile-dir/--output)")
 	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
 	level := fs.String("log.level", "info", "stderr log `LEVEL`: debug, info, warn or error")
+	c.hostInfo.register(fs)
 	return fs, miners, collectors, level
 }
 

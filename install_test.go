@@ -1,6 +1,6 @@
-// The installer and the release script: shellcheck, installs into a throw-away root against
-// the fake Lotus (cron, systemd, several miners, granted folder access), re-runs that change
-// nothing, uninstalls that leave the root as it was, and the verified download.
+// The installer, the release script and the .deb: shellcheck, installs into throw-away host
+// roots (fake /proc, the fake Lotus) that re-runs leave alone and uninstalls restore byte for
+// byte, the refusals, the log destinations, the verified download, dpkg install and purge.
 package main
 
 import (
@@ -56,16 +56,23 @@ func installBinary(t *testing.T) string {
 	return bin
 }
 
+// cleanEnv is the caller's environment without its Lotus setup, which the installer must not need.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LOTUS_") && !strings.Contains(kv, "_API_INFO=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // runInstall runs install.sh (or another copy of it) and returns its exit code and output.
 func runInstall(t *testing.T, script string, args ...string) (int, string) {
 	t.Helper()
 	installTool(t, "bash")
 	cmd := exec.Command("bash", append([]string{script}, args...)...)
-	for _, kv := range os.Environ() { // the installer must not depend on the caller's Lotus setup
-		if !strings.HasPrefix(kv, "LOTUS_") && !strings.Contains(kv, "_API_INFO=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = cleanEnv()
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
@@ -86,19 +93,26 @@ func mustInstall(t *testing.T, args ...string) string {
 
 // rootSnapshot lists every path under root with its type, mode, owner, link target and
 // content hash (not times: the check writes and removes a probe file in the textfile folder).
-func rootSnapshot(t *testing.T, root string) []string {
+// Paths under a skipped prefix (dpkg's database) are left out.
+func rootSnapshot(t *testing.T, root string, skip ...string) []string {
 	t.Helper()
 	var lines []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		rel := strings.TrimPrefix(path, root)
+		for _, s := range skip {
+			if strings.HasPrefix(rel, s) {
+				return nil
+			}
+		}
 		fi, err := os.Lstat(path)
 		if err != nil {
 			return err
 		}
 		st := fi.Sys().(*syscall.Stat_t)
-		line := fmt.Sprintf("%s %v %d:%d", strings.TrimPrefix(path, root), fi.Mode(), st.Uid, st.Gid)
+		line := fmt.Sprintf("%s %v %d:%d", rel, fi.Mode(), st.Uid, st.Gid)
 		switch {
 		case fi.Mode()&fs.ModeSymlink != 0:
 			target, err := os.Readlink(path)
@@ -155,9 +169,10 @@ func changeLines(out string) []string {
 	return changes
 }
 
-// fakeMinerRoot starts the fake Lotus and writes its repos into root/home/lotus, as a
-// miner host's lotus user would have them.
-func fakeMinerRoot(t *testing.T) (*lotustest.Server, string) {
+// debianHost makes a throw-away root like a Debian miner host without systemd as PID 1: the
+// lotus user's repos pointing at the fake Lotus, cron installed and running, Debian's
+// node_exporter running without --collector.textfile.directory, and a syslog socket.
+func debianHost(t *testing.T) (*lotustest.Server, string) {
 	t.Helper()
 	fake := lotustest.Start(lotustest.Small())
 	t.Cleanup(fake.Close)
@@ -165,6 +180,12 @@ func fakeMinerRoot(t *testing.T) (*lotustest.Server, string) {
 	if _, _, err := fake.WriteRepos(filepath.Join(root, "home", "lotus")); err != nil {
 		t.Fatal(err)
 	}
+	writeHostFile(t, root, "usr/sbin/cron", "#!/bin/sh\n", 0o755)
+	makeSocket(t, root, "dev/log")
+	proc := filepath.Join(root, "proc")
+	writeFakeProcess(t, proc, "1", []string{"/sbin/init"}, nil)
+	writeFakeProcess(t, proc, "12", []string{"/usr/sbin/cron", "-f"}, nil)
+	writeFakeProcess(t, proc, "815", []string{"/usr/bin/prometheus-node-exporter"}, nil)
 	return fake, root
 }
 
@@ -206,20 +227,45 @@ func wantContains(t *testing.T, what, text string, wants ...string) {
 	}
 }
 
-// cronTick runs the installed binary the way a cron line does, with the root's paths.
-func cronTick(t *testing.T, root, minerRepo, lotusRepo, textfileDir string) {
+// cronJobs returns the job lines of the cron file under root.
+func cronJobs(t *testing.T, root string) []string {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(root, "usr/local/bin/lotus-farcaster"), "--textfile-dir", filepath.Join(root, textfileDir))
-	cmd.Env = []string{"HOME=" + root, "LOTUS_MINER_PATH=" + filepath.Join(root, minerRepo), "LOTUS_PATH=" + filepath.Join(root, lotusRepo)}
-	// Exit 1 still writes the file (a collector failed); that is the exporter's business, not the installer's.
-	if out, err := cmd.CombinedOutput(); err != nil && cmd.ProcessState.ExitCode() != exitFailed {
-		t.Fatalf("running the installed binary as cron would: %v\n%s", err, out)
+	var jobs []string
+	for _, l := range strings.Split(readFile(t, filepath.Join(root, "etc/cron.d/lotus-farcaster")), "\n") {
+		if strings.HasPrefix(l, "* * * * * ") {
+			jobs = append(jobs, l)
+		}
+	}
+	return jobs
+}
+
+// cronTick runs every job line of the cron file as cron would (sh -c, the cron file's PATH),
+// with its absolute paths moved under root.
+func cronTick(t *testing.T, root string) {
+	t.Helper()
+	inRoot := strings.NewReplacer("=/", "="+root+"/", " /", " "+root+"/", ">>/", ">>"+root+"/")
+	for _, job := range cronJobs(t, root) {
+		fields := strings.SplitN(job, " ", 7) // five time fields, the user, the command
+		cmd := exec.Command("/bin/sh", "-c", strings.TrimSpace(inRoot.Replace(" "+fields[6])))
+		cmd.Env = []string{"HOME=" + root + "/home/lotus", "PATH=/usr/bin:/bin"}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("cron job %q: %v\n%s", job, err, out)
+		}
+	}
+}
+
+// exporterLeftovers writes what the exporter leaves beside its file: its state, and the temp
+// files of a run that was killed while writing.
+func exporterLeftovers(t *testing.T, root, dir, id string) {
+	t.Helper()
+	for _, name := range []string{".lotus-" + id + ".prom.state", ".lotus-" + id + ".prom.123456.tmp", ".lotus-" + id + ".prom.state.654321.tmp"} {
+		writeHostFile(t, root, filepath.Join(dir, name), "x\n", 0o644)
 	}
 }
 
 func TestInstallShellcheck(t *testing.T) {
 	shellcheck := installTool(t, "shellcheck")
-	out, err := exec.Command(shellcheck, "install.sh", "scripts/release.sh", "bench/bench.sh", ".ci/run").CombinedOutput()
+	out, err := exec.Command(shellcheck, "-x", "install.sh", "scripts/release.sh", "bench/bench.sh", ".ci/run", "packaging/postinst", "packaging/prerm").CombinedOutput()
 	if err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
@@ -230,39 +276,49 @@ func TestInstallUsage(t *testing.T) {
 	if code != 0 {
 		t.Errorf("--help: exit %d", code)
 	}
-	wantContains(t, "--help", out, "--binary PATH", "--from-source", "--systemd", "--uninstall", "--dry-run", "--root DIR", "--base-url URL", "--version VERSION")
-	if code, out := runInstall(t, "install.sh", "--no-such-option"); code != 2 || !strings.Contains(out, "unknown option") {
-		t.Errorf("unknown option: exit %d, output %q; want 2", code, out)
+	wantContains(t, "--help", out, "--binary PATH", "--from-source", "--systemd", "--uninstall", "--dry-run", "--root DIR", "--base-url URL", "--version VERSION", "--miner ID")
+	for _, args := range [][]string{{"--no-such-option"}, {"--miner", "12345"}, {"--miner", "f01", "--miner-repo", "/x"}} {
+		if code, out := runInstall(t, "install.sh", args...); code != 2 {
+			t.Errorf("%q: exit %d, output %q; want 2", args, code, out)
+		}
 	}
 }
 
-// TestInstallCron is the default path: one miner, cron, the check against the fake Lotus.
+// TestInstallCron is the usual path: a Debian host with cron, syslog and Debian's
+// node_exporter; one miner; the check against the fake Lotus; a cron minute; a re-run that
+// changes nothing; an uninstall that removes every file the exporter wrote.
 func TestInstallCron(t *testing.T) {
 	bin := installBinary(t)
-	fake, root := fakeMinerRoot(t)
+	fake, root := debianHost(t)
 	me := currentUser(t)
 	pristine := rootSnapshot(t, root)
 
 	out := mustInstall(t, "--root", root, "--binary", bin, "--dry-run")
 	sameSnapshot(t, "--dry-run", pristine, rootSnapshot(t, root))
 	wantContains(t, "dry-run output", out, "would install /usr/local/bin/lotus-farcaster", "would write /etc/cron.d/lotus-farcaster", "would run lotus-farcaster --check")
-	if n := len(fake.Requests("miner")); n != 0 {
-		t.Errorf("--dry-run ran the check: %d miner methods called", n)
+	// --host-info asked lotus-miner its ID; nothing else was called.
+	if calls := fake.Requests("miner"); len(calls) != 1 || calls["ActorAddress"] != 1 {
+		t.Errorf("--dry-run called the miner API: %v; want only ActorAddress, once", calls)
 	}
 
 	out = mustInstall(t, "--root", root, "--binary", bin)
 	t.Logf("install:\n%s", out)
 	wantContains(t, "install output", out,
-		"lotus user: "+me.Username+" (owner of its lotus-miner repo)",
-		"miner repo: /home/lotus/.lotusminer",
-		"textfile folder: /var/lib/prometheus/node-exporter",
+		"lotus user: "+me.Username+" (owns /home/lotus/.lotusminer)",
+		"miner repo: /home/lotus/.lotusminer (miner f01234, daemon repo /home/lotus/.lotus)",
+		"textfile folder: /var/lib/prometheus/node-exporter (built-in default of running prometheus-node-exporter (pid 815), Debian's build)",
+		"created /var/lib/prometheus/node-exporter",
+		"schedule: every minute via cron",
+		"error lines: grep lotus-farcaster /var/log/syslog",
 		"installed /usr/local/bin/lotus-farcaster",
 		"wrote /etc/cron.d/lotus-farcaster",
 		"check /home/lotus/.lotusminer: verdict OK; metrics file /var/lib/prometheus/node-exporter/lotus-f01234.prom",
 	)
-	// The check reached both fake APIs through the repo folders.
-	if len(fake.Requests("daemon")) == 0 || len(fake.Requests("miner")) == 0 {
-		t.Errorf("the check did not call the fake Lotus: daemon %v, miner %v", fake.Requests("daemon"), fake.Requests("miner"))
+	if strings.Contains(out, "no node_exporter runs") || strings.Contains(out, "No such file") {
+		t.Errorf("the installer doubted the running node_exporter:\n%s", out)
+	}
+	if len(fake.Requests("daemon")) == 0 {
+		t.Errorf("the check did not call the fake daemon")
 	}
 
 	installed := filepath.Join(root, "usr/local/bin/lotus-farcaster")
@@ -270,26 +326,17 @@ func TestInstallCron(t *testing.T) {
 	if readFile(t, installed) != readFile(t, bin) {
 		t.Error("the installed binary differs from --binary")
 	}
-	cronFile := filepath.Join(root, "etc/cron.d/lotus-farcaster")
-	wantMode(t, cronFile, 0o644)
-	var jobs []string
-	for _, l := range strings.Split(readFile(t, cronFile), "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") && !regexp.MustCompile(`^[A-Z_]+=`).MatchString(l) {
-			jobs = append(jobs, l)
-		}
+	wantMode(t, filepath.Join(root, "etc/cron.d/lotus-farcaster"), 0o644)
+	want := "* * * * * " + me.Username + " LOTUS_PATH=/home/lotus/.lotus LOTUS_MINER_PATH=/home/lotus/.lotusminer /usr/local/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
+	if jobs := cronJobs(t, root); len(jobs) != 1 || jobs[0] != want {
+		t.Errorf("cron jobs %q; want [%q]", jobs, want)
 	}
-	cronLine := regexp.MustCompile(`^\* \* \* \* \* ` + regexp.QuoteMeta(me.Username) +
-		` (LOTUS_PATH=/home/lotus/\.lotus )?LOTUS_MINER_PATH=/home/lotus/\.lotusminer /usr/local/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter 2>&1 \| logger -t lotus-farcaster$`)
-	if len(jobs) != 1 || !cronLine.MatchString(jobs[0]) {
-		t.Errorf("cron jobs %q; want one matching %s", jobs, cronLine)
-	}
-	manifest := readFile(t, filepath.Join(root, "var/lib/lotus-farcaster/installed"))
-	wantContains(t, "manifest", manifest, "file /usr/local/bin/lotus-farcaster\n", "file /etc/cron.d/lotus-farcaster\n",
-		"owned /var/lib/prometheus/node-exporter/lotus-f01234.prom\n", "dir /var/lib/prometheus/node-exporter\n")
+	wantContains(t, "cron file", readFile(t, filepath.Join(root, "etc/cron.d/lotus-farcaster")), "# Error lines: grep lotus-farcaster /var/log/syslog\n")
 
 	// A minute passes: cron runs the job, which writes the .prom file and its lock.
-	cronTick(t, root, "/home/lotus/.lotusminer", "/home/lotus/.lotus", "/var/lib/prometheus/node-exporter")
-	prom := parseFile(t, filepath.Join(root, "var/lib/prometheus/node-exporter/lotus-f01234.prom"))
+	cronTick(t, root)
+	textDir := "/var/lib/prometheus/node-exporter"
+	prom := parseFile(t, filepath.Join(root, textDir, "lotus-f01234.prom"))
 	wantValue(t, prom, "lotus_up", map[string]string{"api": "miner", "miner_id": "f01234"}, 1)
 
 	installedState := rootSnapshot(t, root)
@@ -299,82 +346,223 @@ func TestInstallCron(t *testing.T) {
 		t.Errorf("a second run reported changes: %q", c)
 	}
 
+	exporterLeftovers(t, root, textDir, "f01234")
+	before := rootSnapshot(t, root)
 	out = mustInstall(t, "--root", root, "--uninstall", "--dry-run")
-	sameSnapshot(t, "--uninstall --dry-run", installedState, rootSnapshot(t, root))
-	wantContains(t, "--uninstall --dry-run output", out, "/usr/local/bin/lotus-farcaster")
+	sameSnapshot(t, "--uninstall --dry-run", before, rootSnapshot(t, root))
+	wantContains(t, "--uninstall --dry-run output", out, "would remove /usr/local/bin/lotus-farcaster")
 	out = mustInstall(t, "--root", root, "--uninstall")
-	wantContains(t, "uninstall output", out, "removed /var/lib/prometheus/node-exporter/lotus-f01234.prom", "removed /var/lib/prometheus/node-exporter/.lotus-f01234.prom.lock")
+	for _, name := range []string{"lotus-f01234.prom", ".lotus-f01234.prom.lock", ".lotus-f01234.prom.state", ".lotus-f01234.prom.123456.tmp", ".lotus-f01234.prom.state.654321.tmp"} {
+		wantContains(t, "uninstall output", out, "removed "+textDir+"/"+name+"\n")
+	}
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 	if out := mustInstall(t, "--root", root, "--uninstall"); !strings.Contains(out, "nothing to uninstall") {
 		t.Errorf("a second --uninstall: %q", out)
 	}
 }
 
+// TestInstallNoCheck: an install that never ran --check still knows the miner (from
+// --host-info), and --uninstall takes away the file the job wrote, so node_exporter does not
+// serve a stale lotus_up 1; also when lotus-miner is down by then.
+func TestInstallNoCheck(t *testing.T) {
+	bin := installBinary(t)
+	fake, root := debianHost(t)
+	pristine := rootSnapshot(t, root)
+	out := mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	if strings.Contains(out, "check ") {
+		t.Errorf("--no-check ran the check:\n%s", out)
+	}
+	cronTick(t, root)
+	exporterLeftovers(t, root, "/var/lib/prometheus/node-exporter", "f01234")
+	fake.Close()
+	mustInstall(t, "--root", root, "--uninstall")
+	sameSnapshot(t, "install --no-check, a cron minute, then --uninstall", pristine, rootSnapshot(t, root))
+}
+
 // TestInstallCheckProblem: the job is installed even when Lotus does not answer, the check's
 // findings are shown, and the exit status says so.
 func TestInstallCheckProblem(t *testing.T) {
 	bin := installBinary(t)
-	fake, root := fakeMinerRoot(t)
+	fake, root := debianHost(t)
 	fake.Close()
 	pristine := rootSnapshot(t, root)
 	code, out := runInstall(t, "install.sh", "--root", root, "--binary", bin)
 	if code != 3 {
 		t.Errorf("exit %d, want 3 (installed, check failed):\n%s", code, out)
 	}
-	wantContains(t, "install output", out, "wrote /etc/cron.d/lotus-farcaster", "check /home/lotus/.lotusminer: PROBLEM", "verdict: PROBLEM", "connection refused")
+	wantContains(t, "install output", out, "miner repo: /home/lotus/.lotusminer (daemon repo /home/lotus/.lotus; miner ID unknown: miner API at http://127.0.0.1:", "wrote /etc/cron.d/lotus-farcaster",
+		"check /home/lotus/.lotusminer: PROBLEM", "connection refused", "fix the above, then check again: sudo -u ")
 	mustInstall(t, "--root", root, "--uninstall")
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 }
 
-// writeFakeProcess adds a process to a fake /proc tree: its argv and environment.
-func writeFakeProcess(t *testing.T, proc, pid string, argv, env []string) {
-	t.Helper()
-	dir := filepath.Join(proc, pid)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	nul := func(s []string) []byte { return []byte(strings.Join(s, "\x00") + "\x00") }
-	if err := os.WriteFile(filepath.Join(dir, "cmdline"), nul(argv), 0o444); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "environ"), nul(env), 0o400); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestInstallSystemdSeveralMiners: processes found through --proc name the lotus user, a
-// second repo outside the home folder and node_exporter's folder; --systemd writes the
-// templated units, one enabled timer per repo.
-func TestInstallSystemdSeveralMiners(t *testing.T) {
+// TestInstallRefusesDeadSchedulers: --systemd where systemd is not PID 1 refuses and keeps
+// the cron job; a host with neither cron nor systemd gets no job at all.
+func TestInstallRefusesDeadSchedulers(t *testing.T) {
 	bin := installBinary(t)
-	_, root := fakeMinerRoot(t)
-	me := currentUser(t)
-	// A second miner whose repo is set by LOTUS_MINER_PATH in its process's environment.
-	second := filepath.Join(root, "data/miner2")
-	if err := os.MkdirAll(second, 0o755); err != nil {
-		t.Fatal(err)
+	_, root := debianHost(t)
+	mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	withCron := rootSnapshot(t, root)
+	code, out := runInstall(t, "install.sh", "--root", root, "--binary", bin, "--systemd")
+	if code != 1 {
+		t.Errorf("--systemd without systemd: exit %d, want 1", code)
 	}
-	for _, f := range []string{"api", "token"} {
-		if err := os.WriteFile(filepath.Join(second, f), []byte(readFile(t, filepath.Join(root, "home/lotus/.lotusminer", f))), 0o600); err != nil {
+	wantContains(t, "--systemd output", out, "refusing --systemd: no /run/systemd/system: systemd is not PID 1, so no timer would ever run; nothing changed; the cron job stays")
+	if strings.Contains(out, "done:") {
+		t.Errorf("--systemd without systemd claimed success:\n%s", out)
+	}
+	sameSnapshot(t, "a refused --systemd", withCron, rootSnapshot(t, root))
+
+	_, bare := debianHost(t)
+	for _, p := range []string{"usr/sbin/cron", "proc/12"} {
+		if err := os.RemoveAll(filepath.Join(bare, p)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	proc := t.TempDir()
-	writeFakeProcess(t, proc, "1", []string{"/sbin/init"}, nil)
+	pristine := rootSnapshot(t, bare)
+	code, out = runInstall(t, "install.sh", "--root", bare, "--binary", bin)
+	if code != 1 || !strings.Contains(out, "nothing on this host would run the job") {
+		t.Errorf("no cron, no systemd: exit %d:\n%s", code, out)
+	}
+	sameSnapshot(t, "a refused install", pristine, rootSnapshot(t, bare))
+}
+
+// TestInstallLogDestination: the job's error lines go where a person will look: the journal
+// or syslog through logger when /dev/log is there, else a rotated log file of the lotus user.
+func TestInstallLogDestination(t *testing.T) {
+	bin := installBinary(t)
+	me := currentUser(t)
+	for _, tt := range []struct {
+		name    string
+		sockets []string
+		where   string
+	}{
+		{"journal", []string{"dev/log", "run/systemd/journal/socket"}, "journalctl -t lotus-farcaster"},
+		{"syslog", []string{"dev/log"}, "grep lotus-farcaster /var/log/syslog"},
+		{"file", []string{"run/systemd/journal/socket"}, "/var/log/lotus-farcaster/lotus-farcaster.log"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, root := debianHost(t)
+			if err := os.Remove(filepath.Join(root, "dev/log")); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.sockets {
+				makeSocket(t, root, s)
+			}
+			pristine := rootSnapshot(t, root)
+			out := mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+			wantContains(t, "install output", out, "error lines: "+tt.where+"\n", "done: ", "error lines: "+tt.where+"; ")
+			jobs := cronJobs(t, root)
+			if len(jobs) != 1 {
+				t.Fatalf("cron jobs %q", jobs)
+			}
+			if tt.name != "file" {
+				if !strings.HasSuffix(jobs[0], " 2>&1 | logger -t lotus-farcaster") {
+					t.Errorf("cron job %q does not end in logger", jobs[0])
+				}
+				return
+			}
+			if !strings.HasSuffix(jobs[0], ` 2>&1 | awk '{ print strftime(), $0; fflush() }' >>/var/log/lotus-farcaster/lotus-farcaster.log`) || strings.Contains(jobs[0], "%") {
+				t.Errorf("cron job %q does not append to the log file", jobs[0])
+			}
+			wantContains(t, "install output", out, "created /var/log/lotus-farcaster", "wrote /etc/logrotate.d/lotus-farcaster")
+			logDir := filepath.Join(root, "var/log/lotus-farcaster")
+			if fi, err := os.Stat(logDir); err != nil || fmt.Sprint(fi.Sys().(*syscall.Stat_t).Uid) != me.Uid {
+				t.Errorf("log folder not the lotus user's: %v", err)
+			}
+			rotate := readFile(t, filepath.Join(root, "etc/logrotate.d/lotus-farcaster"))
+			group, _ := user.LookupGroupId(me.Gid)
+			wantContains(t, "logrotate file", rotate, "/var/log/lotus-farcaster/lotus-farcaster.log {\n", "\tsu "+me.Username+" "+group.Name+"\n", "\tweekly\n", "\tmaxsize 10M\n", "\trotate 4\n", "\tcreate 0644 "+me.Username+" "+group.Name+"\n")
+			// logrotate accepts the file, with the log path moved into the root (--debug rotates nothing).
+			conf := writeConf(t, strings.ReplaceAll(rotate, "/var/log/lotus-farcaster", logDir))
+			if out, err := exec.Command(installTool(t, "logrotate"), "--debug", "--state", filepath.Join(t.TempDir(), "state"), conf).CombinedOutput(); err != nil || strings.Contains(string(out), "error") {
+				t.Errorf("logrotate --debug: %v\n%s", err, out)
+			}
+
+			// Lotus goes down: a cron minute writes its error lines, stamped, into the log file.
+			fake.Close()
+			cronTick(t, root)
+			logged := readFile(t, filepath.Join(logDir, "lotus-farcaster.log"))
+			if !regexp.MustCompile(`(?m)^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} level=ERROR msg="miner API unreachable"`).MatchString(logged) {
+				t.Errorf("log file lacks a stamped error line:\n%s", logged)
+			}
+			writeHostFile(t, root, "var/log/lotus-farcaster/lotus-farcaster.log.1", "rotated\n", 0o644)
+			mustInstall(t, "--root", root, "--uninstall")
+			sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
+		})
+	}
+}
+
+// writeConf writes a logrotate configuration to a file of its own.
+func writeConf(t *testing.T, conf string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "lotus-farcaster")
+	if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestInstallDaemonOnly: --miner passes the miner IDs through to one job that reads them from
+// the daemon alone; without it, a curio host is told to use it.
+func TestInstallDaemonOnly(t *testing.T) {
+	bin := installBinary(t)
+	me := currentUser(t)
+	_, root := debianHost(t)
+	if err := os.RemoveAll(filepath.Join(root, "home/lotus/.lotusminer")); err != nil {
+		t.Fatal(err)
+	}
+	writeFakeProcess(t, filepath.Join(root, "proc"), "4800", []string{"/usr/local/bin/curio", "run"}, nil)
+	pristine := rootSnapshot(t, root)
+
+	code, out := runInstall(t, "install.sh", "--root", root, "--binary", bin)
+	if code != 1 || !strings.Contains(out, "has no lotus-miner repo, but curio runs ("+me.Username+" (pid 4800)): re-run with --miner") {
+		t.Errorf("curio without --miner: exit %d:\n%s", code, out)
+	}
+	sameSnapshot(t, "a refused install", pristine, rootSnapshot(t, root))
+
+	out = mustInstall(t, "--root", root, "--binary", bin, "--user", me.Username, "--miner", "f01234,f05678", "--no-check")
+	wantContains(t, "install output", out, "lotus user: "+me.Username+" (--user)", "daemon-only: miners f01234,f05678")
+	want := "* * * * * " + me.Username + " /usr/local/bin/lotus-farcaster --miner f01234,f05678 --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
+	if jobs := cronJobs(t, root); len(jobs) != 1 || jobs[0] != want {
+		t.Errorf("cron jobs %q; want [%q]", jobs, want)
+	}
+	exporterLeftovers(t, root, "/var/lib/prometheus/node-exporter", "f05678")
+	writeHostFile(t, root, "var/lib/prometheus/node-exporter/lotus-f05678.prom", "lotus_up 1\n", 0o644)
+	mustInstall(t, "--root", root, "--uninstall")
+	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
+}
+
+// TestInstallSystemdSeveralMiners: where systemd is PID 1, processes name a second repo outside
+// the home folder and node_exporter's folder; --systemd writes the templated units, one
+// enabled timer per repo; a re-run while both are down changes nothing; back to cron.
+func TestInstallSystemdSeveralMiners(t *testing.T) {
+	installTool(t, "systemd-escape")
+	bin := installBinary(t)
+	_, root := debianHost(t)
+	me := currentUser(t)
+	for _, f := range []string{"api", "token"} {
+		writeHostFile(t, root, "data/miner2/"+f, readFile(t, filepath.Join(root, "home/lotus/.lotusminer", f)), 0o600)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "run/systemd/system"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	proc := filepath.Join(root, "proc")
 	writeFakeProcess(t, proc, "4711", []string{"/usr/local/bin/lotus-miner", "run"},
 		[]string{"HOME=/home/lotus", "LOTUS_MINER_PATH=/data/miner2", "LOTUS_PATH=/home/lotus/.lotus"})
 	writeFakeProcess(t, proc, "815", []string{"/usr/bin/prometheus-node-exporter", "--collector.textfile.directory", "/srv/textfile"}, nil)
-	pristine := rootSnapshot(t, root)
+	pristine := rootSnapshot(t, root, "/proc") // processes come and go below
 
-	args := []string{"--root", root, "--proc", proc, "--binary", bin, "--systemd"}
+	args := []string{"--root", root, "--binary", bin, "--systemd"}
 	out := mustInstall(t, args...)
 	t.Logf("install:\n%s", out)
 	wantContains(t, "install output", out,
-		"lotus user: "+me.Username+" (owner of the running lotus-miner)",
-		"miner repo: /data/miner2 (daemon repo /home/lotus/.lotus)",
-		"miner repo: /home/lotus/.lotusminer",
-		"textfile folder: /srv/textfile (--collector.textfile.directory of running prometheus-node-exporter (pid 815))",
+		"lotus user: "+me.Username+" (runs lotus-miner (pid 4711); owns /home/lotus/.lotusminer)",
+		"miner repo: /data/miner2 (miner f01234, daemon repo /home/lotus/.lotus)",
+		"miner repo: /home/lotus/.lotusminer (miner f01234, daemon repo /home/lotus/.lotus)",
+		"textfile folder: /srv/textfile (--collector.textfile.directory of running node_exporter (pid 815))",
 		"created /srv/textfile",
+		"error lines: journalctl -u 'lotus-farcaster@*'",
 		"check /data/miner2: verdict OK", "check /home/lotus/.lotusminer: verdict OK",
 	)
 	if _, err := os.Stat(filepath.Join(root, "etc/cron.d")); err == nil {
@@ -386,7 +574,7 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 	wantMode(t, filepath.Join(units, "lotus-farcaster@.service"), 0o644)
 	wantContains(t, "lotus-farcaster@.service", service,
 		"\nType=oneshot\n", "\nUser="+me.Username+"\n", "\nEnvironment=LOTUS_MINER_PATH=%f\n",
-		"\nExecStart=/usr/local/bin/lotus-farcaster --textfile-dir /srv/textfile\n",
+		"\nExecStart=/usr/local/bin/lotus-farcaster --textfile-dir /srv/textfile\n", "\nSyslogIdentifier=lotus-farcaster\n",
 		"\nNoNewPrivileges=yes\n", "\nProtectSystem=strict\n", "\nProtectHome=read-only\n", "\nReadWritePaths=/srv/textfile\n")
 	for _, bad := range []string{"ProtectHome=yes", "ProtectProc=", "PrivateNetwork=", "IPAddressDeny="} {
 		if strings.Contains(service, bad) {
@@ -395,41 +583,46 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 	}
 	wantContains(t, "lotus-farcaster@.timer", readFile(t, filepath.Join(units, "lotus-farcaster@.timer")),
 		"\nOnCalendar=*-*-* *:*:00\n", "\nWantedBy=timers.target\n")
-	for inst, repo := range map[string]string{"data-miner2": "/data/miner2", `home-lotus-.lotusminer`: "/home/lotus/.lotusminer"} {
-		if escape, err := exec.LookPath("systemd-escape"); err == nil {
-			if got, _ := exec.Command(escape, "--path", repo).Output(); strings.TrimSpace(string(got)) != inst {
-				t.Errorf("systemd-escape --path %s = %q, the installer used %q", repo, got, inst)
-			}
-		}
+	for _, inst := range []string{"data-miner2", `home-lotus-.lotusminer`} {
 		link := filepath.Join(units, "timers.target.wants", "lotus-farcaster@"+inst+".timer")
 		if target, err := os.Readlink(link); err != nil || target != "/etc/systemd/system/lotus-farcaster@.timer" {
-			t.Errorf("timer of %s not enabled: %s -> %q, %v", repo, link, target, err)
+			t.Errorf("timer %s not enabled: -> %q, %v", link, target, err)
 		}
-	}
-	if me.HomeDir != "/home/lotus" {
-		wantContains(t, "drop-in", readFile(t, filepath.Join(units, "lotus-farcaster@data-miner2.service.d/lotus-path.conf")),
+		wantContains(t, "drop-in", readFile(t, filepath.Join(units, "lotus-farcaster@"+inst+".service.d/lotus-path.conf")),
 			"Environment=LOTUS_PATH=/home/lotus/.lotus")
+	}
+	if analyze, err := exec.LookPath("systemd-analyze"); err == nil {
+		// The units as systemd reads them (the binary named inside the root).
+		checked := t.TempDir()
+		for _, name := range []string{"lotus-farcaster@.service", "lotus-farcaster@.timer"} {
+			unit := strings.ReplaceAll(readFile(t, filepath.Join(units, name)), "/usr/local/bin/", filepath.Join(root, "usr/local/bin")+"/")
+			writeHostFile(t, checked, name, unit, 0o644)
+		}
+		// verify warns of unknown keys and bad values without failing: any output is a finding.
+		if out, err := exec.Command(analyze, "verify", filepath.Join(checked, "lotus-farcaster@data-miner2.service"), filepath.Join(checked, "lotus-farcaster@.timer")).CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+		}
 	}
 
 	// lotus-miner of /data/miner2 and node_exporter are down during the second run: the
 	// repo and the folder chosen before are kept.
-	installedState := rootSnapshot(t, root)
+	installedState := rootSnapshot(t, root, "/proc")
 	for _, pid := range []string{"4711", "815"} {
 		if err := os.RemoveAll(filepath.Join(proc, pid)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	out = mustInstall(t, args...)
-	sameSnapshot(t, "a second run", installedState, rootSnapshot(t, root))
+	sameSnapshot(t, "a second run", installedState, rootSnapshot(t, root, "/proc"))
 	if c := changeLines(out); len(c) > 0 {
 		t.Errorf("a second run reported changes: %q", c)
 	}
 	wantContains(t, "second run", out, "textfile folder: /srv/textfile (chosen by an earlier run", "check /data/miner2: verdict OK")
 
 	// Back to cron: the units go, the cron file comes, with one line per repo.
-	out = mustInstall(t, "--root", root, "--proc", proc, "--binary", bin, "--cron", "--no-check")
+	out = mustInstall(t, "--root", root, "--binary", bin, "--cron", "--no-check")
 	wantContains(t, "switch to cron", out, "removed /etc/systemd/system/lotus-farcaster@.service", "wrote /etc/cron.d/lotus-farcaster")
-	if n := strings.Count(readFile(t, filepath.Join(root, "etc/cron.d/lotus-farcaster")), "| logger -t lotus-farcaster\n"); n != 2 {
+	if n := len(cronJobs(t, root)); n != 2 {
 		t.Errorf("%d cron lines, want one per repo (2)", n)
 	}
 	if _, err := os.Stat(filepath.Join(units, "lotus-farcaster@.service")); err == nil {
@@ -437,7 +630,7 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 	}
 
 	mustInstall(t, "--root", root, "--uninstall")
-	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
+	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root, "/proc"))
 }
 
 // TestInstallGrantsTextfileAccess: a lotus user that cannot write node_exporter's folder gets
@@ -455,21 +648,25 @@ func TestInstallGrantsTextfileAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := installBinary(t)
-	_, root := fakeMinerRoot(t)
+	_, root := debianHost(t)
+	for _, d := range []string{root, filepath.Dir(root)} { // traversable by nobody, as / is
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(root, "proc/815")); err != nil { // no node_exporter runs
+		t.Fatal(err)
+	}
+	writeHostFile(t, root, "var/lib/node_exporter/textfile_collector/other.prom", "other 1\n", 0o644)
 	textDir := filepath.Join(root, "var/lib/node_exporter/textfile_collector")
-	if err := os.MkdirAll(textDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(textDir, "other.prom"), []byte("other 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	pristine := rootSnapshot(t, root)
 
 	args := []string{"--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--no-check"}
 	out := mustInstall(t, args...)
 	wantContains(t, "install output", out,
-		"textfile folder: /var/lib/node_exporter/textfile_collector (existing folder)",
-		"granted group "+group.Name+" write access to /var/lib/node_exporter/textfile_collector (was root:root 755")
+		"textfile folder: /var/lib/node_exporter/textfile_collector (common manual-install location /var/lib/node_exporter/textfile_collector)",
+		"note: no node_exporter runs now",
+		"granted group "+group.Name+" write access to /var/lib/node_exporter/textfile_collector (was root 755")
 	fi, err := os.Stat(textDir)
 	if err != nil {
 		t.Fatal(err)
@@ -485,8 +682,13 @@ func TestInstallGrantsTextfileAccess(t *testing.T) {
 	if c := changeLines(out); len(c) > 0 {
 		t.Errorf("a second run reported changes: %q", c)
 	}
+	cronTick(t, root) // as root, not nobody: only the file matters here
 	out = mustInstall(t, "--root", root, "--uninstall")
-	wantContains(t, "uninstall output", out, "restored group 0 and mode 755 of /var/lib/node_exporter/textfile_collector")
+	wantContains(t, "uninstall output", out, "restored group 0 and mode 755 of /var/lib/node_exporter/textfile_collector",
+		"removed /var/lib/node_exporter/textfile_collector/lotus-f01234.prom")
+	if strings.Contains(out, "other.prom") {
+		t.Errorf("--uninstall touched a file that is not the exporter's:\n%s", out)
+	}
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 }
 
@@ -536,9 +738,10 @@ func tarEntries(t *testing.T, path string) map[string]fs.FileMode {
 	}
 }
 
-// TestInstallDownload: the release artefacts of scripts/release.sh, served over loopback,
-// installed by checksum; a tampered tarball or a missing release installs nothing.
-func TestInstallDownload(t *testing.T) {
+// TestInstallRelease: the artefacts of scripts/release.sh. The tarball served over loopback
+// and installed by checksum (a tampered one or a missing release installs nothing); the .deb
+// unpacked and checked, then installed into a host root with dpkg and purged.
+func TestInstallRelease(t *testing.T) {
 	if _, err := exec.LookPath("wget"); err != nil {
 		installTool(t, "curl") // install.sh downloads with curl, else wget
 	}
@@ -546,22 +749,19 @@ func TestInstallDownload(t *testing.T) {
 
 	// The artefacts: the tarball's layout, SHA256SUMS in sha256sum's format, install.sh.
 	top := strings.TrimSuffix(tarball, ".tar.gz")
+	deb := "lotus-farcaster_" + testReleaseVersion + "_" + runtime.GOARCH + ".deb"
 	entries := tarEntries(t, filepath.Join(dist, tarball))
-	for name, mode := range map[string]fs.FileMode{top + "/lotus-farcaster": 0o755, top + "/install.sh": 0o755, top + "/README.md": 0o644} {
+	for name, mode := range map[string]fs.FileMode{top + "/lotus-farcaster": 0o755, top + "/install.sh": 0o755, top + "/README.md": 0o644, top + "/docs/install.md": 0o644, top + "/grafana/alerts.yml": 0o644} {
 		if got, ok := entries[name]; !ok || got.Perm() != mode {
 			t.Errorf("%s: %s has mode %v (present %v), want %v", tarball, name, got, ok, mode)
 		}
 	}
-	for _, optional := range []string{"LICENSE", "grafana"} {
-		if _, err := os.Stat(optional); err == nil {
-			if _, ok := entries[top+"/"+optional]; !ok {
-				t.Errorf("%s lacks %s", tarball, optional)
-			}
-		}
-	}
 	sums := readFile(t, filepath.Join(dist, "SHA256SUMS"))
-	sum := sha256.Sum256([]byte(readFile(t, filepath.Join(dist, tarball))))
-	wantContains(t, "SHA256SUMS", sums, hex.EncodeToString(sum[:])+"  "+tarball+"\n", "  install.sh\n")
+	for _, name := range []string{tarball, deb} {
+		sum := sha256.Sum256([]byte(readFile(t, filepath.Join(dist, name))))
+		wantContains(t, "SHA256SUMS", sums, hex.EncodeToString(sum[:])+"  "+name+"\n")
+	}
+	wantContains(t, "SHA256SUMS", sums, "  install.sh\n")
 	if readFile(t, filepath.Join(dist, "install.sh")) != readFile(t, "install.sh") {
 		t.Error("the release's install.sh differs from the repository's")
 	}
@@ -590,7 +790,7 @@ func TestInstallDownload(t *testing.T) {
 	defer srv.Close()
 
 	t.Run("tampered", func(t *testing.T) {
-		_, root := fakeMinerRoot(t)
+		_, root := debianHost(t)
 		before := rootSnapshot(t, root)
 		code, out := runInstall(t, "install.sh", "--root", root, "--base-url", srv.URL+"/tampered")
 		if code == 0 || !strings.Contains(out, "checksum mismatch for "+tarball) {
@@ -599,7 +799,7 @@ func TestInstallDownload(t *testing.T) {
 		sameSnapshot(t, "a refused download", before, rootSnapshot(t, root))
 	})
 	t.Run("missing release", func(t *testing.T) {
-		_, root := fakeMinerRoot(t)
+		_, root := debianHost(t)
 		before := rootSnapshot(t, root)
 		if code, out := runInstall(t, "install.sh", "--root", root, "--base-url", srv.URL+"/releases", "--version", "v9.9.9"); code == 0 || !strings.Contains(out, "download failed") {
 			t.Errorf("missing release: exit %d:\n%s", code, out)
@@ -607,7 +807,7 @@ func TestInstallDownload(t *testing.T) {
 		sameSnapshot(t, "a failed download", before, rootSnapshot(t, root))
 	})
 	t.Run("latest then pinned", func(t *testing.T) {
-		_, root := fakeMinerRoot(t)
+		_, root := debianHost(t)
 		out := mustInstall(t, "--root", root, "--base-url", srv.URL+"/releases")
 		wantContains(t, "install output", out, "verified "+tarball+" against SHA256SUMS", "binary: lotus-farcaster "+testReleaseVersion,
 			"installed /usr/local/bin/lotus-farcaster", "verdict OK")
@@ -626,9 +826,10 @@ func TestInstallDownload(t *testing.T) {
 	})
 	t.Run("piped", func(t *testing.T) {
 		// curl -fsSL .../install.sh | sudo bash -s -- OPTIONS
-		_, root := fakeMinerRoot(t)
+		_, root := debianHost(t)
 		cmd := exec.Command("bash", "-s", "--", "--root", root, "--base-url", srv.URL+"/releases", "--no-check")
 		cmd.Stdin = strings.NewReader(readFile(t, filepath.Join(dist, "install.sh")))
+		cmd.Env = cleanEnv()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("piped install.sh: %v\n%s", err, out)
@@ -641,7 +842,7 @@ func TestInstallDownload(t *testing.T) {
 		if out, err := exec.Command("tar", "-xzf", filepath.Join(dist, tarball), "-C", unpacked).CombinedOutput(); err != nil {
 			t.Fatalf("tar: %v\n%s", err, out)
 		}
-		_, root := fakeMinerRoot(t)
+		_, root := debianHost(t)
 		code, out := runInstall(t, filepath.Join(unpacked, top, "install.sh"), "--root", root, "--base-url", "http://127.0.0.1:1/unreachable")
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s", code, out)
@@ -649,7 +850,7 @@ func TestInstallDownload(t *testing.T) {
 		wantContains(t, "install output", out, "binary: lotus-farcaster "+testReleaseVersion+" ("+filepath.Join(unpacked, top, "lotus-farcaster")+")", "verdict OK")
 	})
 	t.Run("from source", func(t *testing.T) {
-		_, root := fakeMinerRoot(t)
+		_, root := debianHost(t)
 		out := mustInstall(t, "--root", root, "--from-source", "--no-check")
 		wantContains(t, "install output", out, "built lotus-farcaster", "installed /usr/local/bin/lotus-farcaster")
 		version, err := exec.Command(filepath.Join(root, "usr/local/bin/lotus-farcaster"), "--version").Output()
@@ -657,4 +858,97 @@ func TestInstallDownload(t *testing.T) {
 			t.Errorf("--from-source binary has no version stamped: %q, %v", version, err)
 		}
 	})
+	t.Run("deb unpacked", func(t *testing.T) { testDebContents(t, filepath.Join(dist, deb)) })
+	t.Run("deb installed and purged", func(t *testing.T) { testDebInstall(t, filepath.Join(dist, deb)) })
+}
+
+// testDebContents unpacks the .deb with dpkg-deb and checks its files, fields and scripts.
+func testDebContents(t *testing.T, deb string) {
+	dpkgDeb := installTool(t, "dpkg-deb")
+	dir := t.TempDir()
+	for _, args := range [][]string{{"-x", deb, dir}, {"-e", deb, filepath.Join(dir, "DEBIAN")}} {
+		if out, err := exec.Command(dpkgDeb, args...).CombinedOutput(); err != nil {
+			t.Fatalf("dpkg-deb %s: %v\n%s", args[0], err, out)
+		}
+	}
+	for path, mode := range map[string]fs.FileMode{
+		"usr/bin/lotus-farcaster":                                0o755,
+		"usr/share/lotus-farcaster/install.sh":                   0o755,
+		"etc/default/lotus-farcaster":                            0o644,
+		"usr/share/doc/lotus-farcaster/README.md":                0o644,
+		"usr/share/doc/lotus-farcaster/install.md":               0o644,
+		"usr/share/doc/lotus-farcaster/farm.md":                  0o644,
+		"usr/share/lotus-farcaster/grafana/alerts.yml":           0o644,
+		"usr/share/lotus-farcaster/grafana/prometheus.yml":       0o644,
+		"usr/share/lotus-farcaster/grafana/lotus-farcaster.json": 0o644,
+		"DEBIAN/postinst":                                        0o755,
+		"DEBIAN/prerm":                                           0o755,
+	} {
+		wantMode(t, filepath.Join(dir, path), mode)
+	}
+	if readFile(t, filepath.Join(dir, "usr/share/lotus-farcaster/install.sh")) != readFile(t, "install.sh") {
+		t.Error("the .deb's install.sh differs from the repository's")
+	}
+	wantContains(t, "conffiles", readFile(t, filepath.Join(dir, "DEBIAN/conffiles")), "/etc/default/lotus-farcaster\n")
+	wantContains(t, "control", readFile(t, filepath.Join(dir, "DEBIAN/control")),
+		"Package: lotus-farcaster\n", "Architecture: "+runtime.GOARCH+"\n", "Version: 0.0.1~test\n", "Recommends: cron | systemd-sysv, prometheus-node-exporter, logrotate\n")
+	wantContains(t, "postinst", readFile(t, filepath.Join(dir, "DEBIAN/postinst")), "/usr/share/lotus-farcaster/install.sh\" --binary \"$DPKG_ROOT/usr/bin/lotus-farcaster\" --prefix /usr")
+	wantContains(t, "prerm", readFile(t, filepath.Join(dir, "DEBIAN/prerm")), "install.sh\" --uninstall")
+	version, err := exec.Command(filepath.Join(dir, "usr/bin/lotus-farcaster"), "--version").Output()
+	if err != nil || !strings.HasPrefix(string(version), "lotus-farcaster, version "+testReleaseVersion+" ") {
+		t.Errorf("the .deb's binary --version: %q, %v", version, err)
+	}
+}
+
+// testDebInstall installs the .deb into a Debian host root with dpkg --root, whose postinst
+// schedules the exporter with install.sh --root; a cron minute writes the file; a purge leaves
+// the root as it was, but for dpkg's own database. dpkg runs the maintainer scripts outside
+// a chroot (--force-script-chrootless, DPKG_ROOT set), since the root holds no shell.
+func testDebInstall(t *testing.T, deb string) {
+	dpkg := installTool(t, "dpkg")
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("dpkg --root needs root to give the package's files their owner; CI runs as root")
+		}
+		t.Skip("dpkg --root needs root to give the package's files their owner")
+	}
+	fake, root := debianHost(t)
+	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeHostFile(t, root, "var/lib/dpkg/status", "", 0o644)
+	pristine := rootSnapshot(t, root, "/var/lib/dpkg")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(dpkg, append([]string{"--root=" + root, "--force-script-chrootless", "--force-not-root"}, args...)...)
+		cmd.Env = cleanEnv()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("dpkg %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+
+	out := run("-i", deb)
+	t.Logf("dpkg -i:\n%s", out)
+	wantContains(t, "dpkg -i output", out, "binary in place: /usr/bin/lotus-farcaster", "wrote /etc/cron.d/lotus-farcaster", "verdict OK")
+	want := " /usr/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
+	if jobs := cronJobs(t, root); len(jobs) != 1 || !strings.HasSuffix(jobs[0], want) {
+		t.Errorf("cron jobs %q; want one ending in %q", jobs, want)
+	}
+	cronTick(t, root)
+	prom := parseFile(t, filepath.Join(root, "var/lib/prometheus/node-exporter/lotus-f01234.prom"))
+	wantValue(t, prom, "lotus_up", map[string]string{"api": "daemon", "miner_id": "f01234"}, 1)
+
+	// An upgrade (the same package again) keeps the job and changes nothing of it.
+	installed := rootSnapshot(t, root, "/var/lib/dpkg")
+	run("-i", deb)
+	sameSnapshot(t, "dpkg -i again", installed, rootSnapshot(t, root, "/var/lib/dpkg"))
+
+	fake.Close()
+	out = run("--purge", "lotus-farcaster")
+	wantContains(t, "dpkg --purge output", out, "removed /etc/cron.d/lotus-farcaster", "removed /var/lib/prometheus/node-exporter/lotus-f01234.prom")
+	sameSnapshot(t, "dpkg -i then --purge", pristine, rootSnapshot(t, root, "/var/lib/dpkg"))
 }

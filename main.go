@@ -52,6 +52,7 @@ type config struct {
 	sectorDetails       bool
 	showVersion         bool
 	logLevel            slog.Level
+	hostInfo            hostInfoFlags // --host-info (hostinfo.go)
 	stdout              io.Writer     // where --output - and --demo's note go
 	grace               time.Duration // see metrics.Options.Grace
 }
@@ -79,6 +80,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if c.showVersion {
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
+	}
+	if c.hostInfo.format != "" {
+		return printHostInfo(c.hostInfo, stdout)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
 		Level: c.logLevel,

@@ -4,11 +4,12 @@
 # For each architecture (ARCHES, default "amd64 arm64") it builds a static Linux binary with
 # the version stamped in, and packs
 #   OUTDIR/lotus-farcaster-VERSION-linux-ARCH.tar.gz
-#     lotus-farcaster-VERSION-linux-ARCH/{lotus-farcaster,install.sh,README.md,LICENSE,grafana/}
-# (LICENSE and grafana/ when present), then copies install.sh beside them and writes
+#     lotus-farcaster-VERSION-linux-ARCH/{lotus-farcaster,install.sh,README.md,LICENSE,docs/,grafana/}
+#   OUTDIR/lotus-farcaster_VERSION_ARCH.deb   (packaging/nfpm.yaml, built with nfpm)
+# (LICENSE when present), then copies install.sh beside them and writes
 #   OUTDIR/SHA256SUMS    ("HASH  NAME" lines, as sha256sum prints them)
 # Upload every file of OUTDIR to the GitHub release tagged vVERSION; install.sh downloads
-# from there. The tarballs are reproducible: fixed file order, owner and time stamps
+# from there. The artefacts are reproducible: fixed file order, owner and time stamps
 # (SOURCE_DATE_EPOCH, default the last commit's time).
 set -euo pipefail
 export LC_ALL=C
@@ -16,6 +17,8 @@ umask 022
 
 readonly PROGRAM=lotus-farcaster
 readonly VERSION_PKG=github.com/prometheus/common/version
+# nfpm, a Go tool: run from the module proxy at a pinned version, not a dependency of the binary.
+readonly NFPM=github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 
 die() {
 	printf 'release.sh: %s\n' "$*" >&2
@@ -23,7 +26,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,12s/^# \{0,1\}//p' "$0"
+	sed -n '2,13s/^# \{0,1\}//p' "$0"
 	exit 2
 }
 
@@ -47,7 +50,7 @@ main() {
 
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd -P)
-	local arch name tarballs=()
+	local arch name artefacts=()
 	STAGE=$(mktemp -d)
 	trap 'rm -rf "$STAGE"' EXIT
 	for arch in ${ARCHES:-amd64 arm64}; do
@@ -59,17 +62,20 @@ main() {
 		install -m 755 install.sh "$STAGE/$name/install.sh"
 		install -m 644 README.md "$STAGE/$name/README.md"
 		[[ ! -f LICENSE ]] || install -m 644 LICENSE "$STAGE/$name/LICENSE"
-		if [[ -d grafana ]]; then
-			cp -R grafana "$STAGE/$name/grafana"
-			chmod -R u=rwX,go=rX "$STAGE/$name/grafana"
-		fi
+		cp -R docs grafana "$STAGE/$name/"
+		chmod -R u=rwX,go=rX "$STAGE/$name/docs" "$STAGE/$name/grafana"
 		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
 			-C "$STAGE" -cf - "$name" | gzip -9 -n >"$out/$name.tar.gz"
-		tarballs+=("$name.tar.gz")
+		artefacts+=("$name.tar.gz")
 		printf 'built %s\n' "$out/$name.tar.gz"
+
+		ARCH=$arch VERSION=$version BINARY=$STAGE/$name/$PROGRAM SOURCE_DATE_EPOCH=$epoch \
+			"$go" run "$NFPM" package --config packaging/nfpm.yaml --packager deb --target "$out/${PROGRAM}_${version}_$arch.deb" >/dev/null
+		artefacts+=("${PROGRAM}_${version}_$arch.deb")
+		printf 'built %s\n' "$out/${PROGRAM}_${version}_$arch.deb"
 	done
 	install -m 755 install.sh "$out/install.sh"
-	(cd "$out" && sha256sum "${tarballs[@]}" install.sh >SHA256SUMS)
+	(cd "$out" && sha256sum "${artefacts[@]}" install.sh >SHA256SUMS)
 	printf 'wrote %s\n' "$out/install.sh" "$out/SHA256SUMS"
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,95 +17,133 @@ type Dir struct {
 	Path string
 	// How says, for humans, why Path was chosen.
 	How string
+	// PID is the running node_exporter that reads Path; 0 when Path is only a usual folder.
+	PID int
+	// Note, when set, warns of a running node_exporter whose textfile collector reads no folder.
+	Note string
 }
+
+// DebianDefault is the folder Debian's prometheus-node-exporter reads when it runs without
+// --collector.textfile.directory: Debian builds it with this default (its --help shows it,
+// and /etc/default/prometheus-node-exporter sets no flag). Upstream node_exporter has no
+// default: without the flag its textfile collector reads nothing.
+const DebianDefault = "/var/lib/prometheus/node-exporter"
 
 // DefaultCandidates are the usual textfile-collector folders, checked in
 // order when no running node_exporter names one.
 var DefaultCandidates = []string{
-	"/var/lib/prometheus/node-exporter",
+	DebianDefault,
 	"/var/lib/node_exporter/textfile_collector",
 }
 
 // candidateOrigins explains the known DefaultCandidates in Dir.How.
 var candidateOrigins = map[string]string{
-	"/var/lib/prometheus/node-exporter":         "Debian/Ubuntu default",
+	DebianDefault: "Debian/Ubuntu default",
 	"/var/lib/node_exporter/textfile_collector": "common manual-install location",
 }
 
-const textfileFlag = "--collector.textfile.directory"
+const (
+	textfileFlag = "--collector.textfile.directory"
+	debianName   = "prometheus-node-exporter"
+)
 
 // DetectDir finds the folder node_exporter's textfile collector reads.
 //
 // First it looks for a running node_exporter under procDir ("/proc" in
-// production) and uses its --collector.textfile.directory, since that is
-// what node_exporter really reads. Processes that cannot be read, or that run
-// without the flag, are skipped. Then it returns the first of candidates that
-// is an existing folder. Otherwise it returns an error telling the user to
-// pass --textfile-dir.
+// production) and uses what it reads: its --collector.textfile.directory, or
+// DebianDefault for Debian's build without the flag. Processes that vanish or
+// cannot be read while scanning are skipped. Then it returns the first of
+// candidates that is an existing folder, with a Note when a running
+// node_exporter reads none. Otherwise it returns an error telling the user to
+// pass --textfile-dir, and a Dir holding only that Note.
 func DetectDir(procDir string, candidates []string) (Dir, error) {
-	if d, ok := fromProcesses(procDir); ok {
+	return detectDir("", procDir, candidates)
+}
+
+// DetectDirUnder is DetectDir for the host whose files are under root, with
+// its processes in root/proc; the paths it returns are the host's, without root.
+func DetectDirUnder(root string) (Dir, error) {
+	return detectDir(root, root+"/proc", DefaultCandidates)
+}
+
+func detectDir(root, procDir string, candidates []string) (Dir, error) {
+	d, found := fromProcesses(procDir)
+	if found {
 		return d, nil
 	}
 	for _, c := range candidates {
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
+		if fi, err := os.Stat(root + c); err == nil && fi.IsDir() {
 			how := candidateOrigins[c]
 			if how == "" {
 				how = "existing folder"
 			}
-			return Dir{Path: c, How: how + " " + c}, nil
+			return Dir{Path: c, How: how + " " + c, Note: d.Note}, nil
 		}
 	}
-	return Dir{}, errors.New("no node_exporter textfile folder found " +
-		"(no running node_exporter with " + textfileFlag + ", no default folder exists); pass --textfile-dir")
+	msg := "no node_exporter textfile folder found (no running node_exporter reads one, no default folder exists); pass --textfile-dir"
+	if d.Note != "" {
+		msg += "; " + d.Note
+	}
+	return Dir{Note: d.Note}, errors.New(msg)
 }
 
-// fromProcesses returns the textfile folder of the first node_exporter
-// process under procDir that has the flag.
-func fromProcesses(procDir string) (Dir, bool) {
+// fromProcesses returns the folder of the first node_exporter under procDir
+// that reads one; otherwise found is false and d.Note tells of one that reads none.
+func fromProcesses(procDir string) (d Dir, found bool) {
 	entries, err := os.ReadDir(procDir)
 	if err != nil {
 		return Dir{}, false
 	}
 	for _, e := range entries {
-		pid := e.Name()
-		if _, err := strconv.Atoi(pid); err != nil {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue // not a process, e.g. /proc/meminfo
 		}
-		path, ok := processTextfileDir(filepath.Join(procDir, pid))
-		if ok {
-			return Dir{Path: path, How: fmt.Sprintf("%s of running node_exporter (pid %s)", textfileFlag, pid)}, true
+		path, how, ok := processTextfileDir(filepath.Join(procDir, e.Name()), pid)
+		switch {
+		case !ok:
+		case path != "":
+			return Dir{Path: path, How: how, PID: pid}, true
+		case d.Note == "":
+			d.Note = how
 		}
 	}
-	return Dir{}, false
+	return d, false
 }
 
-// processTextfileDir returns the flag value of the node_exporter whose
-// /proc/PID folder is procPID. It reports false for any other process.
-func processTextfileDir(procPID string) (string, bool) {
+// processTextfileDir says which folder the process whose /proc/PID folder is
+// procPID reads, if it is a node_exporter: ok is false for any other process
+// or one that is gone; path is "" when it reads none; how says why.
+func processTextfileDir(procPID string, pid int) (path, how string, ok bool) {
 	raw, err := os.ReadFile(filepath.Join(procPID, "cmdline"))
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	// argv is NUL-separated. comm is not used: it is cut to 15 characters,
 	// too short for "prometheus-node-exporter".
 	args := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
-	if name := filepath.Base(args[0]); name != "node_exporter" && name != "prometheus-node-exporter" {
-		return "", false
+	name := filepath.Base(args[0])
+	if name != "node_exporter" && name != debianName {
+		return "", "", false
 	}
-
-	dir := flagValue(args[1:])
-	if dir == "" {
-		return "", false
+	if slices.Contains(args[1:], "--no-collector.textfile") {
+		return "", fmt.Sprintf("%s (pid %d) runs with --no-collector.textfile, so it reads no textfile folder", name, pid), true
 	}
-	if filepath.IsAbs(dir) {
-		return dir, true
+	path = flagValue(args[1:])
+	switch {
+	case path == "" && name == debianName:
+		return DebianDefault, fmt.Sprintf("built-in default of running %s (pid %d), Debian's build", name, pid), true
+	case path == "":
+		return "", fmt.Sprintf("%s (pid %d) runs without %s, so its textfile collector reads no folder", name, pid, textfileFlag), true
+	case !filepath.IsAbs(path):
+		// A relative folder is relative to node_exporter's working folder.
+		cwd, err := os.Readlink(filepath.Join(procPID, "cwd"))
+		if err != nil {
+			return "", "", false
+		}
+		path = filepath.Join(cwd, path)
 	}
-	// A relative folder is relative to node_exporter's working folder.
-	cwd, err := os.Readlink(filepath.Join(procPID, "cwd"))
-	if err != nil {
-		return "", false
-	}
-	return filepath.Join(cwd, dir), true
+	return path, fmt.Sprintf("%s of running node_exporter (pid %d)", textfileFlag, pid), true
 }
 
 // flagValue returns the value of the textfile flag in args, given either as

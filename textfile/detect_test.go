@@ -113,6 +113,51 @@ func TestDetectDirFallsBackToCandidates(t *testing.T) {
 	if want := "existing folder " + dirs[0]; d.How != want {
 		t.Errorf("How = %q, want %q", d.How, want)
 	}
+	if want := "node_exporter (pid 11) runs without --collector.textfile.directory, so its textfile collector reads no folder"; d.Note != want {
+		t.Errorf("Note = %q, want %q", d.Note, want)
+	}
+}
+
+// TestDetectDirDebianDefault: Debian's build reads /var/lib/prometheus/node-exporter without
+// the flag (its package sets none), so a running one names that folder, existing or not.
+func TestDetectDirDebianDefault(t *testing.T) {
+	proc := t.TempDir()
+	fakeProc(t, proc, "815", "/usr/bin/prometheus-node-exporter")
+	d, err := DetectDir(proc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Dir{Path: "/var/lib/prometheus/node-exporter", How: "built-in default of running prometheus-node-exporter (pid 815), Debian's build", PID: 815}
+	if d != want {
+		t.Errorf("DetectDir = %+v, want %+v", d, want)
+	}
+}
+
+// TestDetectDirReadsNone: a node_exporter whose textfile collector reads nothing is said in
+// Note, and in the error when no folder is found either.
+func TestDetectDirReadsNone(t *testing.T) {
+	proc := t.TempDir()
+	fakeProc(t, proc, "20", "/usr/bin/prometheus-node-exporter", "--no-collector.textfile")
+	_, err := DetectDir(proc, nil)
+	if err == nil || !strings.Contains(err.Error(), "prometheus-node-exporter (pid 20) runs with --no-collector.textfile") {
+		t.Errorf("err = %v; want it to name the disabled collector", err)
+	}
+}
+
+// TestDetectDirVanishedProcess: a process that exits while /proc is scanned (its folder
+// stays listed, its files are gone) is skipped without a word, and the scan goes on.
+func TestDetectDirVanishedProcess(t *testing.T) {
+	proc := t.TempDir()
+	mkdirs(t, proc, "300")                                                          // cmdline gone
+	fakeProc(t, proc, "301", "node_exporter", "--collector.textfile.directory=rel") // cwd gone
+	fakeProc(t, proc, "302", "node_exporter", "--collector.textfile.directory=/srv/textfile")
+	d, err := DetectDir(proc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Path != "/srv/textfile" || d.PID != 302 || d.Note != "" {
+		t.Errorf("DetectDir = %+v, want /srv/textfile of pid 302 without a note", d)
+	}
 }
 
 func TestDetectDirNoneFound(t *testing.T) {

@@ -1,0 +1,498 @@
+// --host-info: what install.sh needs to know about this host, found by the exporter's own discovery code.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
+	"github.com/lotus-farcaster/lotus-farcaster/textfile"
+)
+
+// hostReport is what --host-info prints. As JSON (--host-info json):
+//
+//	{
+//	  "lotus_user": "lotus",  // the user to run as: the only owner of running lotus-miner or curio
+//	                          // processes, else the only owner of miner repos; "" when none or several
+//	  "users": [              // every candidate, and why
+//	    {"name": "lotus", "uid": 1000, "home": "/home/lotus", "why": ["runs lotus-miner (pid 4711)"]}],
+//	  "miner_repos": [{       // sorted by path
+//	    "path": "/home/lotus/.lotusminer",
+//	    "user": "lotus",              // owner of its lotus-miner process, else of the folder
+//	    "found": "LOTUS_MINER_PATH of lotus-miner (pid 4711)",  // or "~/.lotusminer of lotus-miner (pid N)", "folder with an api file"
+//	    "daemon_repo": "/home/lotus/.lotus", // LOTUS_PATH of that process, else .lotus beside the repo,
+//	                                         // else ~/.lotus; "" when none of them exists
+//	    "miner_id": "f01234",         // ActorAddress of its API; "" when it did not answer...
+//	    "error": ""}],                // ...and this says why
+//	  "curio": [{"pid": 4800, "user": "lotus"}],  // running curio processes (daemon-only mode: --miner)
+//	  "textfile": {
+//	    "dir": "/var/lib/prometheus/node-exporter",
+//	    "source": "process",  // "process": a running node_exporter reads dir; "folder": a usual
+//	                          // folder that exists; "none": nothing found, dir is the one to create
+//	    "how": "built-in default of running prometheus-node-exporter (pid 815), Debian's build",
+//	    "note": ""},          // a running node_exporter that reads no folder, when there is one
+//	  "systemd": {"running": false, "how": "no /run/systemd/system: systemd is not PID 1"},
+//	  "cron": {"installed": true, "running": true, "how": "/usr/sbin/cron, running (pid 12)"},
+//	  "log": {                // where a cron job's stderr can go
+//	    "to": "journal",      // "journal" or "syslog": logger(1) reaches them through /dev/log;
+//	                          // "file": no /dev/log, logger would drop every line
+//	    "how": "/dev/log and /run/systemd/journal/socket: logger writes to the journal",
+//	    "logrotate": true}    // /usr/sbin/logrotate is installed
+//	}
+//
+// --host-info lines prints the same for install.sh, which has no JSON parser: one record per
+// line, fields separated by tabs, "-" for an empty field (tab, newline and backslash escaped
+// as \t, \n, \\, so a field never holds a tab):
+//
+//	lotus_user NAME
+//	user NAME UID HOME WHY
+//	repo PATH USER DAEMON_REPO MINER_ID FOUND ERROR
+//	curio PID USER
+//	textfile DIR SOURCE HOW
+//	textfile_note NOTE
+//	systemd yes|no HOW
+//	cron INSTALLED(yes|no) RUNNING(yes|no) HOW
+//	log TO LOGROTATE(yes|no) HOW
+type hostReport struct {
+	LotusUser  string         `json:"lotus_user"`
+	Users      []hostUser     `json:"users"`
+	MinerRepos []minerRepo    `json:"miner_repos"`
+	Curio      []curioProcess `json:"curio"`
+	Textfile   struct {
+		Dir    string `json:"dir"`
+		Source string `json:"source"`
+		How    string `json:"how"`
+		Note   string `json:"note"`
+	} `json:"textfile"`
+	Systemd struct {
+		Running bool   `json:"running"`
+		How     string `json:"how"`
+	} `json:"systemd"`
+	Cron struct {
+		Installed bool   `json:"installed"`
+		Running   bool   `json:"running"`
+		How       string `json:"how"`
+	} `json:"cron"`
+	Log struct {
+		To        string `json:"to"`
+		How       string `json:"how"`
+		Logrotate bool   `json:"logrotate"`
+	} `json:"log"`
+}
+
+type hostUser struct {
+	Name string   `json:"name"`
+	UID  int      `json:"uid"`
+	Home string   `json:"home"`
+	Why  []string `json:"why"`
+	runs bool     // owns a running lotus-miner or curio
+}
+
+type minerRepo struct {
+	Path       string `json:"path"`
+	User       string `json:"user"`
+	Found      string `json:"found"`
+	DaemonRepo string `json:"daemon_repo"`
+	MinerID    string `json:"miner_id"`
+	Error      string `json:"error"`
+}
+
+type curioProcess struct {
+	PID  int    `json:"pid"`
+	User string `json:"user"`
+}
+
+// hostInfoFlags are --host-info and --host-info.root.
+type hostInfoFlags struct {
+	format string // "" when --host-info is not given
+	root   string
+}
+
+func (h *hostInfoFlags) register(fs *flag.FlagSet) {
+	fs.Func("host-info", "print what the installer needs to know about this host, as `FORMAT` json or lines, and exit (run as root)", func(v string) error {
+		if v != "json" && v != "lines" {
+			return fmt.Errorf("want json or lines, got %q", v)
+		}
+		h.format = v
+		return nil
+	})
+	fs.StringVar(&h.root, "host-info.root", "", "with --host-info, look at the host installed under `DIR` (its files and DIR/proc) instead of / (for tests)")
+}
+
+// printHostInfo is --host-info: it only reads, and exits 0 whatever it finds.
+func printHostInfo(h hostInfoFlags, stdout io.Writer) int {
+	r := inspectHost(strings.TrimSuffix(h.root, "/"))
+	var err error
+	if h.format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(r)
+	} else {
+		err = r.writeLines(stdout)
+	}
+	if err != nil {
+		return exitNotWritten
+	}
+	return exitOK
+}
+
+// Where the facts are, relative to the host's root.
+const (
+	systemdRunDir = "/run/systemd/system" // exists when systemd is PID 1 (sd_booted(3))
+	devLog        = "/dev/log"            // the syslog socket logger(1) writes to
+	journalSocket = "/run/systemd/journal/socket"
+	logrotateBin  = "/usr/sbin/logrotate"
+)
+
+// cronDaemons are where Debian's cron and cronie put their daemon.
+var cronDaemons = []string{"/usr/sbin/cron", "/usr/sbin/crond", "/usr/bin/crond"}
+
+// process is a running program the report cares about.
+type process struct {
+	pid, uid int
+	name     string            // base name of argv[0]
+	env      map[string]string // lotus-miner's environment; nil when unreadable
+}
+
+// inspectHost gathers the report for the host whose files are under root ("" for this one).
+func inspectHost(root string) hostReport {
+	var r hostReport
+	procs := processes(root + "/proc")
+	users := map[int]*hostUser{}
+	addUser := func(uid int, why string, runs bool) *hostUser {
+		u := users[uid]
+		if u == nil {
+			u = &hostUser{UID: uid}
+			if pw, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+				u.Name, u.Home = pw.Username, pw.HomeDir
+			}
+			users[uid] = u
+		}
+		u.Why = append(u.Why, why)
+		u.runs = u.runs || runs
+		return u
+	}
+
+	repos := map[string]*minerRepo{}
+	cronPID := 0
+	for _, p := range procs {
+		switch p.name {
+		case "curio":
+			u := addUser(p.uid, fmt.Sprintf("runs curio (pid %d)", p.pid), true)
+			r.Curio = append(r.Curio, curioProcess{PID: p.pid, User: u.Name})
+		case "lotus-miner":
+			u := addUser(p.uid, fmt.Sprintf("runs lotus-miner (pid %d)", p.pid), true)
+			path, found := processRepo(p, u.Home)
+			if path == "" || repos[path] != nil {
+				continue
+			}
+			repos[path] = &minerRepo{Path: path, User: u.Name, Found: found,
+				DaemonRepo: daemonRepo(root, path, expandHome(p.env["LOTUS_PATH"], p.home(u.Home)), p.home(u.Home))}
+		case "cron", "crond":
+			cronPID = p.pid
+		}
+	}
+
+	// Repo folders in the home folders, and in those of the users found so far.
+	homes := []string{"/root"}
+	if matches, err := filepath.Glob(root + "/home/*"); err == nil {
+		for _, m := range matches {
+			homes = append(homes, strings.TrimPrefix(m, root))
+		}
+	}
+	for _, u := range users {
+		if u.Home != "" && !slices.Contains(homes, u.Home) {
+			homes = append(homes, u.Home)
+		}
+	}
+	for _, home := range homes {
+		matches, _ := filepath.Glob(root + home + "/.lotusminer*")
+		for _, m := range matches {
+			path := strings.TrimPrefix(m, root)
+			fi, err := os.Stat(m)
+			if err != nil || !fi.IsDir() || !exists(m+"/api") || repos[path] != nil {
+				continue
+			}
+			u := addUser(ownerOf(fi), "owns "+path, false)
+			repos[path] = &minerRepo{Path: path, User: u.Name, Found: "folder with an api file",
+				DaemonRepo: daemonRepo(root, path, "", u.Home)}
+		}
+	}
+	for _, m := range repos {
+		m.MinerID, m.Error = askMinerID(root, m.Path)
+		r.MinerRepos = append(r.MinerRepos, *m)
+	}
+	sort.Slice(r.MinerRepos, func(i, j int) bool { return r.MinerRepos[i].Path < r.MinerRepos[j].Path })
+
+	r.Users, r.LotusUser = chooseUser(users)
+	r.Textfile.Dir, r.Textfile.Source, r.Textfile.How, r.Textfile.Note = textfileDir(root)
+	r.Systemd.Running = isDir(root + systemdRunDir)
+	r.Systemd.How = "no " + systemdRunDir + ": systemd is not PID 1"
+	if r.Systemd.Running {
+		r.Systemd.How = systemdRunDir + " exists: systemd is PID 1"
+	}
+	r.Cron.Running = cronPID != 0
+	r.Cron.Installed, r.Cron.How = cronReport(root, cronPID)
+	r.Log.To, r.Log.How = logDestination(root)
+	r.Log.Logrotate = exists(root + logrotateBin)
+	if r.Curio == nil { // JSON lists are [], never null
+		r.Curio = []curioProcess{}
+	}
+	if r.MinerRepos == nil {
+		r.MinerRepos = []minerRepo{}
+	}
+	return r
+}
+
+// processes lists the running lotus-miner, curio and cron processes under procDir.
+// Processes that vanish or cannot be read while scanning are skipped: that is normal.
+func processes(procDir string) []process {
+	entries, _ := os.ReadDir(procDir)
+	var ps []process
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		dir := filepath.Join(procDir, e.Name())
+		cmdline, err := os.ReadFile(dir + "/cmdline")
+		if err != nil {
+			continue
+		}
+		argv0, _, _ := strings.Cut(string(cmdline), "\x00")
+		name := filepath.Base(argv0)
+		if !slices.Contains([]string{"lotus-miner", "curio", "cron", "crond"}, name) {
+			continue
+		}
+		fi, err := os.Stat(dir)
+		if err != nil {
+			continue
+		}
+		p := process{pid: pid, uid: ownerOf(fi), name: name}
+		if raw, err := os.ReadFile(dir + "/environ"); err == nil && name == "lotus-miner" {
+			p.env = map[string]string{}
+			for _, kv := range strings.Split(string(raw), "\x00") {
+				if k, v, ok := strings.Cut(kv, "="); ok {
+					p.env[k] = v
+				}
+			}
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// home is the home folder the process expands "~/" with: its HOME, else its owner's.
+func (p process) home(ownerHome string) string {
+	if h := p.env["HOME"]; h != "" {
+		return h
+	}
+	return ownerHome
+}
+
+// processRepo is the repo a lotus-miner process uses, chosen as lotus-miner does.
+func processRepo(p process, ownerHome string) (path, found string) {
+	for _, v := range []string{"LOTUS_MINER_PATH", "LOTUS_STORAGE_PATH"} {
+		if r := p.env[v]; r != "" {
+			return filepath.Clean(expandHome(r, p.home(ownerHome))), fmt.Sprintf("%s of lotus-miner (pid %d)", v, p.pid)
+		}
+	}
+	home := p.home(ownerHome)
+	if home == "" {
+		return "", ""
+	}
+	return filepath.Join(home, ".lotusminer"), fmt.Sprintf("~/.lotusminer of lotus-miner (pid %d)", p.pid)
+}
+
+// expandHome expands a leading "~/" as Lotus does in its repo variables.
+func expandHome(p, home string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		return filepath.Join(home, rest)
+	}
+	return p
+}
+
+// daemonRepo is the daemon repo that goes with a miner repo: LOTUS_PATH of its process, else
+// a .lotus beside it, else ~/.lotus; "" when none exists (then a run finds the daemon in
+// FULLNODE_API_INFO of the running lotus-miner, or not at all).
+func daemonRepo(root, minerRepo, lotusPath, home string) string {
+	if lotusPath != "" {
+		return lotusPath
+	}
+	candidates := []string{filepath.Join(filepath.Dir(minerRepo), ".lotus")}
+	if home != "" {
+		candidates = append(candidates, filepath.Join(home, ".lotus"))
+	}
+	for _, p := range candidates {
+		if isDir(root + p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// askMinerID asks the repo's lotus-miner for its actor address, as a run would find it.
+func askMinerID(root, repo string) (id, problem string) {
+	env := lotusapi.Env{Getenv: func(k string) string {
+		if k == "LOTUS_MINER_PATH" {
+			return root + repo
+		}
+		return ""
+	}}
+	ep, err := lotusapi.DiscoverMiner("", env)
+	if err != nil {
+		return "", err.Error()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m, closer, err := lotusapi.DialMiner(ctx, ep, new(atomic.Int64))
+	if err != nil {
+		return "", err.Error()
+	}
+	defer closer()
+	id, err = m.ActorAddress(ctx)
+	switch {
+	case err != nil:
+		return "", "miner API at " + ep.URL + ": " + err.Error()
+	case !minerIDPattern.MatchString(id):
+		return "", fmt.Sprintf("miner API at %s answered the actor address %q, not an ID address like f01234", ep.URL, id)
+	}
+	return id, ""
+}
+
+// chooseUser lists the candidates by uid and picks the lotus user when it is unambiguous.
+func chooseUser(users map[int]*hostUser) (list []hostUser, chosen string) {
+	var running, all []string
+	for _, u := range users {
+		list = append(list, *u)
+		if u.runs {
+			running = append(running, u.Name)
+		}
+		all = append(all, u.Name)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].UID < list[j].UID })
+	switch {
+	case len(running) == 1:
+		chosen = running[0]
+	case len(running) == 0 && len(all) == 1:
+		chosen = all[0]
+	}
+	if list == nil {
+		list = []hostUser{}
+	}
+	return list, chosen
+}
+
+// textfileDir finds node_exporter's folder with textfile.DetectDir, as a run does.
+func textfileDir(root string) (dir, source, how, note string) {
+	d, err := textfile.DetectDirUnder(root)
+	switch {
+	case err != nil:
+		return textfile.DefaultCandidates[0], "none", "no running node_exporter reads a folder, and none of " + strings.Join(textfile.DefaultCandidates, ", ") + " exists", d.Note
+	case d.PID != 0:
+		return d.Path, "process", d.How, d.Note
+	}
+	return d.Path, "folder", d.How, d.Note
+}
+
+// cronReport says whether a cron daemon is installed, and how that and cronPID were found.
+func cronReport(root string, cronPID int) (installed bool, how string) {
+	running := "not running"
+	if cronPID != 0 {
+		running = fmt.Sprintf("running (pid %d)", cronPID)
+	}
+	for _, c := range cronDaemons {
+		if fi, err := os.Stat(root + c); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return true, c + ", " + running
+		}
+	}
+	return false, "none of " + strings.Join(cronDaemons, ", ") + " is installed; a cron daemon is " + running
+}
+
+// logDestination says where logger(1) in a cron line puts its lines. logger writes only to
+// /dev/log and, when that is missing, drops every line and exits 0; so without /dev/log the
+// job needs a log file, even when journald runs.
+func logDestination(root string) (to, how string) {
+	journal := isSocket(root + journalSocket)
+	switch {
+	case isSocket(root+devLog) && journal:
+		return "journal", devLog + " and " + journalSocket + ": logger writes to the journal (journalctl -t lotus-farcaster)"
+	case isSocket(root + devLog):
+		return "syslog", devLog + " without journald: logger writes to syslog (grep lotus-farcaster /var/log/syslog)"
+	case journal:
+		return "file", "journald runs but " + devLog + " is missing, and logger writes only there"
+	}
+	return "file", "no " + devLog + ": logger would drop every line"
+}
+
+// writeLines writes the report in the line format documented at hostReport.
+func (r hostReport) writeLines(w io.Writer) error {
+	esc := strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`)
+	var b strings.Builder
+	rec := func(fields ...string) {
+		for i, f := range fields {
+			if f == "" {
+				f = "-"
+			}
+			if i > 0 {
+				b.WriteByte('\t')
+			}
+			b.WriteString(esc.Replace(f))
+		}
+		b.WriteByte('\n')
+	}
+	yes := func(v bool) string {
+		if v {
+			return "yes"
+		}
+		return "no"
+	}
+	rec("lotus_user", r.LotusUser)
+	for _, u := range r.Users {
+		rec("user", u.Name, strconv.Itoa(u.UID), u.Home, strings.Join(u.Why, "; "))
+	}
+	for _, m := range r.MinerRepos {
+		rec("repo", m.Path, m.User, m.DaemonRepo, m.MinerID, m.Found, m.Error)
+	}
+	for _, c := range r.Curio {
+		rec("curio", strconv.Itoa(c.PID), c.User)
+	}
+	rec("textfile", r.Textfile.Dir, r.Textfile.Source, r.Textfile.How)
+	if r.Textfile.Note != "" {
+		rec("textfile_note", r.Textfile.Note)
+	}
+	rec("systemd", yes(r.Systemd.Running), r.Systemd.How)
+	rec("cron", yes(r.Cron.Installed), yes(r.Cron.Running), r.Cron.How)
+	rec("log", r.Log.To, yes(r.Log.Logrotate), r.Log.How)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func ownerOf(fi os.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid)
+	}
+	return -1
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func isDir(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }
+
+func isSocket(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode()&os.ModeSocket != 0
+}

@@ -1,0 +1,205 @@
+// Tests of --host-info against a throw-away host root with a fake /proc and the fake Lotus.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+)
+
+// writeHostFile writes a file under root, creating its folders.
+func writeHostFile(t *testing.T, root, path, content string, mode os.FileMode) {
+	t.Helper()
+	p := filepath.Join(root, path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// makeSocket makes a socket inode under root, as /dev/log or journald's socket are; nothing
+// listens on it, which is all --host-info looks at.
+func makeSocket(t *testing.T, root, path string) {
+	t.Helper()
+	p := filepath.Join(root, path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mknod(p, syscall.S_IFSOCK|0o666, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hostInfoJSON runs --host-info json on root and decodes it.
+func hostInfoJSON(t *testing.T, root string) hostReport {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--host-info", "json", "--host-info.root", root}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("--host-info: exit %d: %s", code, stderr.String())
+	}
+	var r hostReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatalf("--host-info json: %v\n%s", err, stdout.String())
+	}
+	return r
+}
+
+// TestHostInfo: a host with two lotus-miners of one user (one repo named by its process's
+// environment, one found in the home folder), a repo whose miner is down, curio, Debian's
+// node_exporter without the flag, cron, and syslog without journald.
+func TestHostInfo(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	root := t.TempDir()
+	if _, _, err := fake.WriteRepos(filepath.Join(root, "home/lotus")); err != nil {
+		t.Fatal(err)
+	}
+	api := readFile(t, filepath.Join(root, "home/lotus/.lotusminer/api"))
+	token := readFile(t, filepath.Join(root, "home/lotus/.lotusminer/token"))
+	writeHostFile(t, root, "data/miner2/api", api, 0o644)
+	writeHostFile(t, root, "data/miner2/token", token, 0o600)
+	writeHostFile(t, root, "home/lotus/.lotusminer-old/api", "/ip4/127.0.0.1/tcp/1/http", 0o644)
+	writeHostFile(t, root, "home/lotus/.lotusminer-old/token", "x", 0o600)
+	writeHostFile(t, root, "usr/sbin/cron", "#!/bin/sh\n", 0o755)
+	makeSocket(t, root, "dev/log")
+	proc := filepath.Join(root, "proc")
+	writeFakeProcess(t, proc, "1", []string{"/sbin/init"}, nil)
+	writeFakeProcess(t, proc, "12", []string{"/usr/sbin/cron", "-f"}, nil)
+	writeFakeProcess(t, proc, "815", []string{"/usr/bin/prometheus-node-exporter"}, nil)
+	writeFakeProcess(t, proc, "4711", []string{"/usr/local/bin/lotus-miner", "run"},
+		[]string{"HOME=/home/lotus", "LOTUS_MINER_PATH=/data/miner2/", "LOTUS_PATH=~/.lotus"})
+	writeFakeProcess(t, proc, "4800", []string{"curio", "run"}, nil)
+	if err := os.Mkdir(filepath.Join(proc, "4900"), 0o755); err != nil { // gone while scanned
+		t.Fatal(err)
+	}
+
+	r := hostInfoJSON(t, root)
+	me := currentUser(t)
+	if r.LotusUser != me.Username {
+		t.Errorf("lotus_user %q, want %q", r.LotusUser, me.Username)
+	}
+	if len(r.Users) != 1 || !reflect.DeepEqual(r.Users[0].Why, []string{"runs lotus-miner (pid 4711)", "runs curio (pid 4800)", "owns /home/lotus/.lotusminer", "owns /home/lotus/.lotusminer-old"}) {
+		t.Errorf("users %+v", r.Users)
+	}
+	wantRepos := []minerRepo{
+		{Path: "/data/miner2", User: me.Username, Found: "LOTUS_MINER_PATH of lotus-miner (pid 4711)", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234"},
+		{Path: "/home/lotus/.lotusminer", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234"},
+		{Path: "/home/lotus/.lotusminer-old", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus"},
+	}
+	if len(r.MinerRepos) == 3 {
+		if !strings.Contains(r.MinerRepos[2].Error, "127.0.0.1:1") {
+			t.Errorf("the down miner's error %q does not name its address", r.MinerRepos[2].Error)
+		}
+		r.MinerRepos[2].Error = ""
+	}
+	if !reflect.DeepEqual(r.MinerRepos, wantRepos) {
+		t.Errorf("miner_repos\n%+v\nwant\n%+v", r.MinerRepos, wantRepos)
+	}
+	if !reflect.DeepEqual(r.Curio, []curioProcess{{PID: 4800, User: me.Username}}) {
+		t.Errorf("curio %+v", r.Curio)
+	}
+	if r.Textfile.Dir != "/var/lib/prometheus/node-exporter" || r.Textfile.Source != "process" || !strings.Contains(r.Textfile.How, "prometheus-node-exporter (pid 815)") {
+		t.Errorf("textfile %+v; want Debian's default, read by pid 815", r.Textfile)
+	}
+	if r.Systemd.Running || !r.Cron.Installed || !r.Cron.Running || r.Cron.How != "/usr/sbin/cron, running (pid 12)" {
+		t.Errorf("systemd %+v, cron %+v", r.Systemd, r.Cron)
+	}
+	if r.Log.To != "syslog" || r.Log.Logrotate {
+		t.Errorf("log %+v; want syslog, no logrotate", r.Log)
+	}
+}
+
+// TestHostInfoEmpty: a bare host reports the folder to create and a log file, and its JSON
+// lists are empty, not null.
+func TestHostInfoEmpty(t *testing.T) {
+	root := t.TempDir()
+	r := hostInfoJSON(t, root)
+	if r.LotusUser != "" || len(r.Users) != 0 || len(r.MinerRepos) != 0 || r.Cron.Installed || r.Systemd.Running {
+		t.Errorf("report of an empty root: %+v", r)
+	}
+	if r.Textfile.Dir != "/var/lib/prometheus/node-exporter" || r.Textfile.Source != "none" {
+		t.Errorf("textfile %+v; want the Debian folder, to be created", r.Textfile)
+	}
+	var stdout bytes.Buffer
+	run([]string{"--host-info", "json", "--host-info.root", root}, &stdout, &bytes.Buffer{})
+	for _, key := range []string{`"users": []`, `"miner_repos": []`, `"curio": []`} {
+		if !strings.Contains(stdout.String(), key) {
+			t.Errorf("JSON lacks %s:\n%s", key, stdout.String())
+		}
+	}
+}
+
+// TestHostInfoLog: where a cron job's lines can go, for each set of sockets.
+func TestHostInfoLog(t *testing.T) {
+	for _, tt := range []struct {
+		sockets []string
+		want    string
+	}{
+		{[]string{"dev/log", "run/systemd/journal/socket"}, "journal"},
+		{[]string{"dev/log"}, "syslog"},
+		{[]string{"run/systemd/journal/socket"}, "file"}, // logger writes only to /dev/log
+		{nil, "file"},
+	} {
+		root := t.TempDir()
+		for _, s := range tt.sockets {
+			makeSocket(t, root, s)
+		}
+		writeHostFile(t, root, "usr/sbin/logrotate", "", 0o755)
+		if err := os.MkdirAll(filepath.Join(root, "run/systemd/system"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r := hostInfoJSON(t, root)
+		if r.Log.To != tt.want || !r.Log.Logrotate || !r.Systemd.Running {
+			t.Errorf("sockets %v: log %+v, systemd %+v; want %s, logrotate, systemd running", tt.sockets, r.Log, r.Systemd, tt.want)
+		}
+	}
+}
+
+// TestHostInfoLines: the line format keeps one record per line and marks empty fields.
+func TestHostInfoLines(t *testing.T) {
+	var r hostReport
+	r.MinerRepos = []minerRepo{{Path: "/a\tb", User: "lotus", Found: "folder with an api file", Error: "line one\nline two"}}
+	r.Textfile.Dir, r.Textfile.Source, r.Textfile.How = "/t", "none", `C:\`
+	var b bytes.Buffer
+	if err := r.writeLines(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "lotus_user\t-\n" +
+		"repo\t/a\\tb\tlotus\t-\t-\tfolder with an api file\tline one\\nline two\n" +
+		"textfile\t/t\tnone\tC:\\\\\n" +
+		"systemd\tno\t-\n" +
+		"cron\tno\tno\t-\n" +
+		"log\t-\tno\t-\n"
+	if b.String() != want {
+		t.Errorf("lines:\n%q\nwant\n%q", b.String(), want)
+	}
+}
+
+func TestHostInfoFlags(t *testing.T) {
+	for _, args := range [][]string{{"--host-info"}, {"--host-info", "xml"}} {
+		if _, err := parseFlags(args); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+	c, err := parseFlags([]string{"--host-info=lines", "--host-info.root", "/r"})
+	if err != nil || c.hostInfo != (hostInfoFlags{format: "lines", root: "/r"}) {
+		t.Errorf("--host-info=lines --host-info.root /r: %+v, %v", c.hostInfo, err)
+	}
+}
+
+// writeFakeProcess adds a process to a fake /proc tree: its argv and environment.
+func writeFakeProcess(t *testing.T, proc, pid string, argv, env []string) {
+	t.Helper()
+	nul := func(s []string) string { return strings.Join(s, "\x00") + "\x00" }
+	writeHostFile(t, proc, pid+"/cmdline", nul(argv), 0o444)
+	writeHostFile(t, proc, pid+"/environ", nul(env), 0o400)
+}
