@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -187,13 +189,16 @@ func failedSector(sc *Scenario) uint64 {
 	panic("no failed sector")
 }
 
-// rpcResponse is a JSON-RPC response as read off the wire.
+// rpcResponse is a JSON-RPC response as read off the wire. Result is "null" for a present
+// null and empty when absent; a plain-text answer (401, 404) is left in Text.
 type rpcResponse struct {
+	Status int // the HTTP status
 	Result json.RawMessage
 	Error  *struct {
 		Code    int
 		Message string
 	}
+	Text string
 }
 
 // rawCall posts one JSON-RPC request, bypassing the client.
@@ -216,7 +221,15 @@ func rawCall(t *testing.T, url, token, method string, params []any) rpcResponse 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var r rpcResponse
+	r := rpcResponse{Status: resp.StatusCode}
+	if resp.Header.Get("Content-Type") != "application/json" {
+		text, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Text = string(text)
+		return r
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 		t.Fatalf("%s: HTTP %s: %v", method, resp.Status, err)
 	}
@@ -651,7 +664,16 @@ func TestFaults(t *testing.T) {
 		t.Errorf("delay fault: err = %v, want deadline exceeded", err)
 	}
 
-	for _, kind := range []FaultKind{FaultMalformed, FaultHTTP500, FaultUnauthorized} {
+	srv.SetFault("daemon", "ChainHead", Fault{Kind: FaultResult, Result: json.RawMessage(`{"Cids":[],"Blocks":null,"Height":-5}`)})
+	if resp := rawCall(t, srv.DaemonURL, srv.DaemonToken, "ChainHead", nil); resp.Status != 200 || string(resp.Result) != `{"Cids":[],"Blocks":null,"Height":-5}` {
+		t.Errorf("result fault: HTTP %d, %s", resp.Status, resp.Result)
+	}
+	srv.SetFault("daemon", "ChainHead", Fault{Kind: FaultNull})
+	if resp := rawCall(t, srv.DaemonURL, srv.DaemonToken, "ChainHead", nil); resp.Status != 200 || string(resp.Result) != "null" || resp.Error != nil {
+		t.Errorf("null fault: HTTP %d, %s, %+v", resp.Status, resp.Result, resp.Error)
+	}
+
+	for _, kind := range []FaultKind{FaultMalformed, FaultHTTP500, FaultUnauthorized, FaultNull} {
 		srv.SetFault("daemon", "ChainHead", Fault{Kind: kind})
 		if _, err := d.ChainHead(ctx); err == nil {
 			t.Errorf("fault kind %d: no error", kind)
@@ -668,6 +690,37 @@ func TestFaults(t *testing.T) {
 	srv.SetFault("daemon", "ChainHead", Fault{Kind: FaultDelay, Delay: time.Millisecond})
 	if _, err := d.ChainHead(ctx); err != nil {
 		t.Errorf("short delay fault: %v", err)
+	}
+}
+
+// A huge FaultResult goes out from the test's one copy, as it is written.
+func TestFaultResultStreamed(t *testing.T) {
+	srv, _ := start(t)
+	const size = 128 << 20
+	result := bytes.Repeat([]byte("x"), size)
+	result[0], result[size-1] = '"', '"'
+	srv.SetFault("daemon", "StateNetworkName", Fault{Kind: FaultResult, Result: result})
+
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "Filecoin.StateNetworkName", "params": []any{}})
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	resp, err := http.Post(srv.DaemonURL, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	runtime.ReadMemStats(&after)
+	if err != nil || n != int64(size+len(`{"jsonrpc":"2.0","id":1,"result":}`)+1) {
+		t.Errorf("read %d bytes, %v", n, err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("serving %d MiB allocated %d MiB", size>>20, alloc>>20)
+	}
+	// The client refuses it without reading it all.
+	if _, err := dialDaemon(t, srv.DaemonEndpoint()).StateNetworkName(context.Background()); lotusapi.KindOf(err) != lotusapi.KindTooLarge {
+		t.Errorf("client: %v", err)
 	}
 }
 
