@@ -192,6 +192,9 @@ func TestLotusSourceOnTheWire(t *testing.T) {
 		// node/impl/storminer.go SectorsListInStates: a nil slice when nothing matches.
 		{name: "no sector in the states", api: "miner", auth: adminToken, method: "SectorsListInStates", status: 200, result: "null",
 			params: func(*Scenario) []any { return []any{[]string{"NoSuchState"}} }},
+		{name: "StateMinerSectors of f09999", auth: adminToken, method: "StateMinerSectors", status: 200, code: 1,
+			params:  func(sc *Scenario) []any { return []any{"f09999", nil, head(sc)} },
+			message: "failed to load miner actor: actor not found"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.check(t, srv, sc) })

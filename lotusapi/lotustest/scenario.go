@@ -65,6 +65,8 @@ type Scenario struct {
 	Deadlines       []lotusapi.Deadline    // 48 entries
 	Partitions      [][]lotusapi.Partition // by deadline index
 	SectorCount     lotusapi.MinerSectors
+	// OnChainSectors is the miner's Sectors AMT, which StateMinerSectors answers (sectors.go).
+	OnChainSectors *OnChainSectors
 
 	// Sealing state of lotus-miner. SectorsSummary counts every sector of the miner, each
 	// once; Sectors holds the SectorsStatus answers of the sectors not simply Proving.
@@ -103,6 +105,7 @@ func (s *Scenario) AtTime(now time.Time) *Scenario {
 	shift := time.Duration(height-s.Head.Height) * blockDelay * time.Second
 	c.Chain = shiftChain(s.Chain, height-s.Head.Height)
 	c.Head = c.Chain[slices.Index(s.Chain, s.Head)]
+	c.OnChainSectors = s.OnChainSectors.shifted(height - s.Head.Height)
 
 	c.DaemonStart, c.MinerStart = s.DaemonStart.Add(shift), s.MinerStart.Add(shift)
 	c.DaemonAlerts, c.MinerAlerts = shiftAlerts(s.DaemonAlerts, shift), shiftAlerts(s.MinerAlerts, shift)
@@ -179,7 +182,7 @@ var cest = time.FixedZone("CEST", 2*60*60)
 // owner f0100 (also beneficiary), worker f0101, controls f0102 and f0103, head at 4999873.
 // Amounts are odd attoFIL values that float64 cannot hold exactly. Its miner state is
 // described in smallminer.go, its chain history (blocks won, null rounds, block rewards) in
-// chain.go. The storage market holds 3.17 FIL of
+// chain.go and its on-chain sectors in sectors.go. The storage market holds 3.17 FIL of
 // f01234's in escrow, 1.21 FIL of it locked; control f0102, whose key is a local wallet,
 // has 1124628596523008 bytes of DataCap; the local wallet f1wq7q... never received funds,
 // so it is not on chain.
@@ -312,15 +315,16 @@ func smallChain() *Scenario {
 			Beneficiary:                smallOwnerID,
 			BeneficiaryTerm:            &lotusapi.BeneficiaryTerm{Quota: bigInt("0"), UsedQuota: bigInt("0")},
 		},
-		// 55081 sectors of 32 GiB, 19211 of them fully verified (10x QA).
+		// The claim of the 55046 active sectors of 32 GiB: the QA power of each as the miner
+		// actor computes it (sectors.go); faulty and not yet proven sectors have none.
 		Power: &lotusapi.MinerPower{
-			MinerPower:  lotusapi.Claim{RawBytePower: bigInt("1892568749047808"), QualityAdjPower: bigInt("7833333153136640")},
+			MinerPower:  lotusapi.Claim{RawBytePower: bigInt("1891366158204928"), QualityAdjPower: bigInt("7964725866397696")},
 			TotalPower:  lotusapi.Claim{RawBytePower: bigInt("3361452287329271808"), QualityAdjPower: bigInt("21983776254881652736")},
 			HasMinPower: true,
 		},
 		// Power at the lookback tipset, a little below the current claim.
 		BaseInfo: &lotusapi.MiningBaseInfo{
-			MinerPower:        bigInt("7832096202555392"),
+			MinerPower:        bigInt("7963488915816448"),
 			NetworkPower:      bigInt("21984012977344069632"),
 			WorkerKey:         smallWorkerKey,
 			SectorSize:        34359738368,

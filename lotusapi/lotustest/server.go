@@ -51,6 +51,7 @@ var perms = map[string]string{
 	"StateLookupID":               "read",
 	"StateMarketBalance":          "read",
 	"StateVerifiedClientStatus":   "read",
+	"StateMinerSectors":           "read",
 	"WalletList":                  "write",
 	"WalletDefaultAddress":        "write",
 	"StateMinerProvingDeadline":   "read",
