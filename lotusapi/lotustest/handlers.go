@@ -10,27 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/filecoin-project/go-jsonrpc"
-
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
-
-// codeActorNotFound is Lotus's api.EActorNotFound.
-const codeActorNotFound = 11
-
-// rpcErrors maps error types to JSON-RPC codes, as Lotus registers its api errors.
-var rpcErrors = func() jsonrpc.Errors {
-	e := jsonrpc.NewErrors()
-	e.Register(codeActorNotFound, new(*actorNotFoundError))
-	return e
-}()
-
-// actorNotFoundError is answered with code 11, like Lotus's ErrActorNotFound.
-type actorNotFoundError struct{ addr string }
-
-func (e *actorNotFoundError) Error() string {
-	return fmt.Sprintf("resolution lookup failed (%s): resolve address %s: actor not found", e.addr, e.addr)
-}
 
 // minerHandler serves lotus-miner's /rpc/v0. It has no Net* methods: lotus-miner v1.36
 // lost them with the markets subsystem, so go-jsonrpc answers -32601 for them.
@@ -238,17 +219,26 @@ func (h *daemonHandler) StateMinerInfo(_ context.Context, addr string, tsk lotus
 	return h.s.MinerInfo, nil
 }
 
+// StateMinerPower answers any other address with no power and no error: Lotus reads the
+// power actor's claims, where an unknown address has none (chain/stmgr/actors.go GetPowerRaw).
 func (h *daemonHandler) StateMinerPower(_ context.Context, addr string, tsk lotusapi.TipSetKey) (*lotusapi.MinerPower, error) {
-	if err := h.checkMiner(addr, tsk); err != nil {
+	if err := h.checkTipSet(tsk); err != nil {
 		return nil, err
+	}
+	if addr != h.s.MinerID {
+		return &lotusapi.MinerPower{TotalPower: h.s.Power.TotalPower}, nil
 	}
 	return h.s.Power, nil
 }
 
 // MinerGetBaseInfo accepts any epoch: Lotus looks the base up for the given round, and the
-// scenario holds one answer.
+// scenario holds one answer. A miner missing at the lookback is looked for again at the
+// tipset, hence its message (chain/stmgr/actors.go MinerGetBaseInfo).
 func (h *daemonHandler) MinerGetBaseInfo(_ context.Context, addr string, _ int64, tsk lotusapi.TipSetKey) (*lotusapi.MiningBaseInfo, error) {
-	if err := h.checkMiner(addr, tsk); err != nil {
+	if err := h.checkTipSet(tsk); err != nil {
+		return nil, err
+	}
+	if err := h.s.loadMiner(addr, "loading miner in current state", "failed to load miner actor state"); err != nil {
 		return nil, err
 	}
 	return h.s.BaseInfo, nil
@@ -261,40 +251,63 @@ func (h *daemonHandler) StateMinerAvailableBalance(_ context.Context, addr strin
 	return h.s.AvailableBalance, nil
 }
 
-// StateReadState knows only the miner's state; for any other actor it answers not found.
+// StateReadState answers the state of the miner, the reward actor (at tsk: it changes every
+// epoch) and the accounts; a missing actor fails like StateGetActor, wrapped in "getting actor".
 func (h *daemonHandler) StateReadState(_ context.Context, addr string, tsk lotusapi.TipSetKey) (*lotusapi.ActorState, error) {
-	if err := h.checkMiner(addr, tsk); err != nil {
-		return nil, err
-	}
-	actor, ok := h.s.Actors[addr]
-	if !ok {
-		return nil, &actorNotFoundError{addr}
-	}
-	state, err := json.Marshal(h.s.MinerState)
+	ts, err := h.s.tipSet(tsk)
 	if err != nil {
 		return nil, err
 	}
-	return &lotusapi.ActorState{Balance: actor.Balance, Code: actor.Code, State: state}, nil
+	id, err := h.s.actorID(addr)
+	if err != nil {
+		return nil, fmt.Errorf("getting actor: %w", err)
+	}
+	var state any
+	switch {
+	case id == h.s.MinerID:
+		state = h.s.MinerState
+	case id == lotusapi.RewardActor:
+		state = h.s.rewardState(ts)
+	default: // an account: its state is its key address
+		state = struct{ Address string }{h.s.AccountKeys[id]}
+	}
+	raw, err := json.Marshal(state)
+	if err != nil {
+		return nil, err
+	}
+	actor := h.s.Actors[id]
+	return &lotusapi.ActorState{Balance: actor.Balance, Code: actor.Code, State: raw}, nil
 }
 
+// StateGetActor fails with the state tree's own error, code 1.
 func (h *daemonHandler) StateGetActor(_ context.Context, addr string, tsk lotusapi.TipSetKey) (*lotusapi.Actor, error) {
 	if err := h.checkTipSet(tsk); err != nil {
 		return nil, err
 	}
-	actor, ok := h.s.Actors[addr]
-	if !ok {
-		return nil, &actorNotFoundError{addr}
+	id, err := h.s.actorID(addr)
+	if err != nil {
+		return nil, err
 	}
+	actor := h.s.Actors[id]
 	return &actor, nil
 }
 
+// StateAccountKey answers a key address as it is, without looking it up, and fails for an
+// ID address that is not an account (chain/stmgr/stmgr.go ResolveToDeterministicAddress,
+// chain/vm/vm.go ResolveToDeterministicAddr).
 func (h *daemonHandler) StateAccountKey(_ context.Context, addr string, tsk lotusapi.TipSetKey) (string, error) {
 	if err := h.checkTipSet(tsk); err != nil {
 		return "", err
 	}
+	if !isIDAddress(addr) {
+		return addr, nil
+	}
+	if _, ok := h.s.Actors[addr]; !ok {
+		return "", fmt.Errorf("failed to find actor: %s", addr)
+	}
 	key, ok := h.s.AccountKeys[addr]
 	if !ok {
-		return "", &actorNotFoundError{addr}
+		return "", fmt.Errorf("failed to get account actor state for %s: actor code is not account: %s", addr, h.s.actorType(addr))
 	}
 	return key, nil
 }
@@ -324,8 +337,12 @@ func (h *daemonHandler) StateMinerPartitions(_ context.Context, addr string, dlI
 	return h.s.Partitions[dlIdx], nil
 }
 
+// StateMinerSectorCount passes Lotus's loading errors on unwrapped (node/impl/full/state.go).
 func (h *daemonHandler) StateMinerSectorCount(_ context.Context, addr string, tsk lotusapi.TipSetKey) (lotusapi.MinerSectors, error) {
-	if err := h.checkMiner(addr, tsk); err != nil {
+	if err := h.checkTipSet(tsk); err != nil {
+		return lotusapi.MinerSectors{}, err
+	}
+	if err := h.s.loadMiner(addr, "", ""); err != nil {
 		return lotusapi.MinerSectors{}, err
 	}
 	return h.s.SectorCount, nil
@@ -337,25 +354,17 @@ func (h *daemonHandler) WalletDefaultAddress(context.Context) (string, error) {
 	return h.s.DefaultWallet, nil
 }
 
-// checkTipSet accepts only the head's and the genesis's keys. Lotus would also take an
-// empty key as the head; refusing it proves the client pins the run's tipset.
+// checkTipSet accepts the key of any tipset the scenario knows (see Scenario.tipSet).
 func (h *daemonHandler) checkTipSet(tsk lotusapi.TipSetKey) error {
-	if len(tsk) == 0 {
-		return fmt.Errorf("lotustest: state call without a tipset key; pin the run's tipset")
-	}
-	if slices.Equal(tsk, h.s.Head.Cids) || slices.Equal(tsk, h.s.Genesis.Cids) {
-		return nil
-	}
-	return fmt.Errorf("loading tipset %v: ipld: could not find %s", tsk, tsk[0].Root)
+	_, err := h.s.tipSet(tsk)
+	return err
 }
 
-// checkMiner checks the tipset key and that addr is the scenario's miner.
+// checkMiner checks the tipset key and that addr is the scenario's miner, failing as most
+// of Lotus's miner methods do.
 func (h *daemonHandler) checkMiner(addr string, tsk lotusapi.TipSetKey) error {
 	if err := h.checkTipSet(tsk); err != nil {
 		return err
 	}
-	if addr != h.s.MinerID {
-		return &actorNotFoundError{addr}
-	}
-	return nil
+	return h.s.loadMiner(addr, "failed to load miner actor", "failed to load miner actor state")
 }

@@ -44,10 +44,12 @@ var largeWorkerKinds = []struct {
 	{[]string{taskAddPiece, taskFetch, taskFinalize, taskPreCommit1, taskUnseal}, 96, 768, nil},
 }
 
-// Large returns Small's chain, node and wallets with a miner of the size p, generated
-// deterministically. Proving sectors exist only as bitfield runs and storage declarations:
-// about 0.5% of them faulty, some of those recovering. The oldest sealing sector has been
-// stuck for 3 days; the last worker is disabled; the last storage path is unreachable.
+// Large returns Small's chain, node, wallets, market funds and DataCap with a miner of the
+// size p, generated deterministically. Proving sectors exist only as bitfield runs, storage
+// declarations and on-chain sectors generated as they are sent (expiring evenly over three
+// years, so in every expiration bucket): about 0.5% of them faulty, some of those
+// recovering. The oldest sealing sector has been stuck for 3 days; the last worker is
+// disabled; the last storage path is unreachable.
 func Large(p LargeParams) *Scenario {
 	p.Workers = max(p.Workers, 2)
 	p.Sealing = max(p.Sealing, 1)
@@ -97,9 +99,21 @@ func Large(p LargeParams) *Scenario {
 		sc.Deadlines[sc.ProvingDeadline.Index].PostSubmissions = lotusapi.BitFieldOf(0)
 	}
 	sc.SectorCount = sectorCount(sc.Partitions)
-	sc.Power = minerPower(sc.SectorCount.Live, sc.SectorCount.Live/3, sc.Power.TotalPower)
+	// The sectors are generated as they are read; their pledges make the miner state's.
+	head := sc.Head.Height
+	sc.OnChainSectors = &OnChainSectors{count: n, at: func(m uint64) sectorRecord { return oldSector(m, head) }}
+	sc.Power = claimOf(sc.OnChainSectors, sc.Partitions, sc.Power.TotalPower)
 	sc.BaseInfo.MinerPower = sc.Power.MinerPower.QualityAdjPower
 	sc.BaseInfo.EligibleForMining = sc.Power.HasMinPower
+	ms := &sc.MinerState
+	ms.InitialPledge = bigOf(livePledge(sc.OnChainSectors, sc.Partitions))
+	balance := ms.LockedFunds.Int()
+	for _, b := range []lotusapi.BigInt{ms.InitialPledge, ms.PreCommitDeposits, sc.AvailableBalance} {
+		balance.Add(balance, b.Int())
+	}
+	miner := sc.Actors[sc.MinerID]
+	miner.Balance = bigOf(balance)
+	sc.Actors[sc.MinerID] = miner
 
 	// Sealing sectors follow the proving ones; a third of them have deals.
 	var sealing []lotusapi.SectorInfo

@@ -140,17 +140,3 @@ func sectorCount(partitions [][]lotusapi.Partition) lotusapi.MinerSectors {
 	}
 	return c
 }
-
-// minerPower is the power of live sectors of 32 GiB, verified ones counting ten times for
-// quality; total is the network's. Mainnet's consensus minimum is 10 TiB raw.
-func minerPower(live, verified uint64, total lotusapi.Claim) *lotusapi.MinerPower {
-	raw := live * sectorSize
-	return &lotusapi.MinerPower{
-		MinerPower: lotusapi.Claim{
-			RawBytePower:    lotusapi.NewBigInt(int64(raw)),
-			QualityAdjPower: lotusapi.NewBigInt(int64((live + 9*verified) * sectorSize)),
-		},
-		TotalPower:  total,
-		HasMinPower: raw >= 10<<40,
-	}
-}

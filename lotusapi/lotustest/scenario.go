@@ -22,7 +22,10 @@ type Scenario struct {
 	Network        string // StateNetworkName
 	NetworkVersion uint
 	Genesis        *lotusapi.TipSet
-	Head           *lotusapi.TipSet
+	Head           *lotusapi.TipSet // the last tipset of Chain
+	// Chain holds every tipset the node has from some epochs before the head, oldest first:
+	// the chain of the head (see chain.go) and the forks Reorg replaced.
+	Chain []*lotusapi.TipSet
 
 	DaemonVersion lotusapi.Version // as served on /rpc/v1; /rpc/v0 reports APIVersion 66816
 	MinerVersion  lotusapi.Version
@@ -49,6 +52,10 @@ type Scenario struct {
 	// AccountKeys maps account ID addresses to their key addresses.
 	AccountKeys      map[string]string
 	AvailableBalance lotusapi.BigInt
+	// Market holds the storage market's escrow and locked funds by ID address; an address
+	// without an entry has none. DataCap holds the verified clients' DataCap by ID address.
+	Market  map[string]lotusapi.MarketBalance
+	DataCap map[string]lotusapi.BigInt
 
 	Wallets       []string
 	DefaultWallet string
@@ -58,6 +65,8 @@ type Scenario struct {
 	Deadlines       []lotusapi.Deadline    // 48 entries
 	Partitions      [][]lotusapi.Partition // by deadline index
 	SectorCount     lotusapi.MinerSectors
+	// OnChainSectors is the miner's Sectors AMT, which StateMinerSectors answers (sectors.go).
+	OnChainSectors *OnChainSectors
 
 	// Sealing state of lotus-miner. SectorsSummary counts every sector of the miner, each
 	// once; Sectors holds the SectorsStatus answers of the sectors not simply Proving.
@@ -84,24 +93,19 @@ type StoragePath struct {
 }
 
 // AtTime returns a copy of s moved to the wall-clock time now, so a demo looks live: the head
-// is the epoch now implies, the proving deadline moves along with it (the same deadline stays
-// open), and every timestamp (process starts, alerts, sync, sector logs, jobs) moves by the
-// same amount. What holds those timestamps is copied; every other field is shared with s.
+// is the epoch now implies, the whole chain history moves with it (same CIDs, heights and
+// timestamps moved), the proving deadline moves along (the same deadline stays open), sync
+// workers at the head follow it, and every timestamp (process starts, alerts, sync, sector
+// logs, jobs) moves by the same amount. What holds those timestamps is copied; every other
+// field is shared with s.
 func (s *Scenario) AtTime(now time.Time) *Scenario {
 	c := *s
 	genesis := int64(s.Genesis.Blocks[0].Timestamp)
 	height := (now.Unix() - genesis) / blockDelay
 	shift := time.Duration(height-s.Head.Height) * blockDelay * time.Second
-	c.ProvingDeadline = provingDeadline(height, s.ProvingDeadline.PeriodStart+height-s.Head.Height)
-	head := *s.Head
-	head.Height = height
-	head.Blocks = make([]lotusapi.BlockHeader, len(s.Head.Blocks))
-	for i, b := range s.Head.Blocks {
-		b.Height = height
-		b.Timestamp = uint64(genesis + height*blockDelay)
-		head.Blocks[i] = b
-	}
-	c.Head = &head
+	c.Chain = shiftChain(s.Chain, height-s.Head.Height)
+	c.Head = c.Chain[slices.Index(s.Chain, s.Head)]
+	c.OnChainSectors = s.OnChainSectors.shifted(height - s.Head.Height)
 
 	c.DaemonStart, c.MinerStart = s.DaemonStart.Add(shift), s.MinerStart.Add(shift)
 	c.DaemonAlerts, c.MinerAlerts = shiftAlerts(s.DaemonAlerts, shift), shiftAlerts(s.MinerAlerts, shift)
@@ -110,6 +114,7 @@ func (s *Scenario) AtTime(now time.Time) *Scenario {
 		w := &c.SyncState.ActiveSyncs[i]
 		w.Start, w.End = shiftTime(w.Start, shift), shiftTime(w.End, shift)
 	}
+	c.moveHead(s.Head, c.Head)
 	c.Sectors = make(map[uint64]lotusapi.SectorInfo, len(s.Sectors))
 	for n, info := range s.Sectors {
 		info.Log = slices.Clone(info.Log)
@@ -176,7 +181,11 @@ var cest = time.FixedZone("CEST", 2*60*60)
 // Small returns a small, fully deterministic mainnet miner: f01234 with 32 GiB sectors,
 // owner f0100 (also beneficiary), worker f0101, controls f0102 and f0103, head at 4999873.
 // Amounts are odd attoFIL values that float64 cannot hold exactly. Its miner state is
-// described in smallminer.go.
+// described in smallminer.go, its chain history (blocks won, null rounds, block rewards) in
+// chain.go and its on-chain sectors in sectors.go. The storage market holds 3.17 FIL of
+// f01234's in escrow, 1.21 FIL of it locked; control f0102, whose key is a local wallet,
+// has 1124628596523008 bytes of DataCap; the local wallet f1wq7q... never received funds,
+// so it is not on chain.
 func Small() *Scenario {
 	sc := smallChain()
 	addSmallMiner(sc)
@@ -193,15 +202,8 @@ func smallChain() *Scenario {
 		},
 		Height: 0,
 	}
-	parent := tipSet(smallHeadHeight-1, "101853",
-		[]string{"f02182902", "f03193124"},
-		"bafy2bzace4hafcfgwpbbbw65jflha7pe5efcret6wrpm5beavj6ykde7kenjb",
-		"bafy2bzacewhjt5c2rclrjtj5cyw7v56c6k44srhl23hg7yqmwgkrju4efznds")
-	head := tipSet(smallHeadHeight, "103417",
-		[]string{"f01979693", smallMiner, "f02830519"},
-		"bafy2bzacecofut5eqe3mgzm5pxn2lntdwj76viidkjeukadfjnc3zunyrt3uj",
-		"bafy2bzacefqr2zrhyrntzdw4o7kytae6zt36lz6ksxwnk56b5gbx6eivwstvs",
-		"bafy2bzacemrenvvu5rfhpqxibzccnjuw3etq7owfbvok67iejpkzui4cxex2c")
+	chain := smallChainHistory()
+	head, parent := chain[len(chain)-1], chain[len(chain)-2]
 	headTime := time.Unix(int64(head.Blocks[0].Timestamp), 0).In(cest)
 
 	peerID := "12D3KooWWaZL1t38qYQnECMjA34X7bF8JKtBtK22Wzmv59Em5Yqw"
@@ -220,6 +222,7 @@ func smallChain() *Scenario {
 		NetworkVersion: 27,
 		Genesis:        genesis,
 		Head:           head,
+		Chain:          chain,
 		DaemonVersion: lotusapi.Version{
 			Version: "1.36.2+mainnet+git.0f1d2e3", APIVersion: v1APIVersion, BlockDelay: blockDelay, Agent: "lotus",
 		},
@@ -312,15 +315,16 @@ func smallChain() *Scenario {
 			Beneficiary:                smallOwnerID,
 			BeneficiaryTerm:            &lotusapi.BeneficiaryTerm{Quota: bigInt("0"), UsedQuota: bigInt("0")},
 		},
-		// 55081 sectors of 32 GiB, 19211 of them fully verified (10x QA).
+		// The claim of the 55046 active sectors of 32 GiB: the QA power of each as the miner
+		// actor computes it (sectors.go); faulty and not yet proven sectors have none.
 		Power: &lotusapi.MinerPower{
-			MinerPower:  lotusapi.Claim{RawBytePower: bigInt("1892568749047808"), QualityAdjPower: bigInt("7833333153136640")},
+			MinerPower:  lotusapi.Claim{RawBytePower: bigInt("1891366158204928"), QualityAdjPower: bigInt("7964725866397696")},
 			TotalPower:  lotusapi.Claim{RawBytePower: bigInt("3361452287329271808"), QualityAdjPower: bigInt("21983776254881652736")},
 			HasMinPower: true,
 		},
 		// Power at the lookback tipset, a little below the current claim.
 		BaseInfo: &lotusapi.MiningBaseInfo{
-			MinerPower:        bigInt("7832096202555392"),
+			MinerPower:        bigInt("7963488915816448"),
 			NetworkPower:      bigInt("21984012977344069632"),
 			WorkerKey:         smallWorkerKey,
 			SectorSize:        34359738368,
@@ -342,6 +346,10 @@ func smallChain() *Scenario {
 			smallWorkerID: worker, smallWorkerKey: worker,
 			smallControl1ID: control1, smallControl1Key: control1,
 			smallControl2ID: control2, smallControl2Key: control2,
+			lotusapi.RewardActor: {
+				Code: cid("bafk2bzacedgaw6kvbuyyyqdpwe5ohxmqz6bkfpwpzqsy2vd7gd4sjx4cpkbmc"), Head: cid("bafy2bzacebjv6bzd3xq5qtnfhzkqhmjsbwgx5jgcwhbkyn2ntlyfq6dr5xnja"),
+				Balance: bigInt("541973620871653245812736187"),
+			},
 		},
 		AccountKeys: map[string]string{
 			smallOwnerID:    smallOwnerKey,
@@ -351,21 +359,14 @@ func smallChain() *Scenario {
 		},
 		// Balance minus LockedFunds, InitialPledge and PreCommitDeposits.
 		AvailableBalance: bigInt("4425734703727591310144"),
-		Wallets:          []string{smallWorkerKey, smallControl1Key, smallUnfundedKey},
-		DefaultWallet:    smallWorkerKey,
+		Market: map[string]lotusapi.MarketBalance{
+			smallMiner: {Escrow: bigInt("3172816402981736591"), Locked: bigInt("1209874512376091823")},
+		},
+		// Control 1's key is a local wallet with DataCap: 1 PiB granted, 37 sectors' worth spent.
+		DataCap:       map[string]lotusapi.BigInt{smallControl1ID: bigInt("1124628596523008")},
+		Wallets:       []string{smallWorkerKey, smallControl1Key, smallUnfundedKey},
+		DefaultWallet: smallWorkerKey,
 	}
-}
-
-// tipSet builds a tipset of one block per miner at height, timestamped from the mainnet genesis.
-func tipSet(height int64, baseFee string, miners []string, cids ...string) *lotusapi.TipSet {
-	ts := &lotusapi.TipSet{Height: height}
-	for i, m := range miners {
-		ts.Cids = append(ts.Cids, cid(cids[i]))
-		ts.Blocks = append(ts.Blocks, lotusapi.BlockHeader{
-			Miner: m, Height: height, Timestamp: uint64(smallGenesisTime + height*blockDelay), ParentBaseFee: bigInt(baseFee),
-		})
-	}
-	return ts
 }
 
 // signed completes m with gas prices and params and signs it with sigType (1 secp256k1,

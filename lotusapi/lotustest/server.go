@@ -36,6 +36,7 @@ var perms = map[string]string{
 	"NetBandwidthStatsByProtocol": "read",
 	"ChainHead":                   "read",
 	"ChainGetGenesis":             "read",
+	"ChainGetTipSetByHeight":      "read",
 	"StateNetworkName":            "read",
 	"StateNetworkVersion":         "read",
 	"SyncState":                   "read",
@@ -47,6 +48,10 @@ var perms = map[string]string{
 	"StateReadState":              "read",
 	"StateGetActor":               "read",
 	"StateAccountKey":             "read",
+	"StateLookupID":               "read",
+	"StateMarketBalance":          "read",
+	"StateVerifiedClientStatus":   "read",
+	"StateMinerSectors":           "read",
 	"WalletList":                  "write",
 	"WalletDefaultAddress":        "write",
 	"StateMinerProvingDeadline":   "read",
@@ -76,6 +81,8 @@ const (
 	FaultMalformed                     // HTTP 200 with truncated JSON
 	FaultHTTP500                       // plain-text HTTP 500
 	FaultUnauthorized                  // HTTP 401, as for a wrong token
+	FaultNull                          // HTTP 200 with "result": null
+	FaultResult                        // HTTP 200 with Result as the result, byte for byte
 )
 
 // Fault is an injected failure of one method. The zero Fault answers a JSON-RPC error
@@ -85,6 +92,9 @@ type Fault struct {
 	Delay   time.Duration // FaultDelay
 	Code    int           // FaultRPCError; 0 means 1, Lotus's generic error code
 	Message string        // FaultRPCError; empty means a generic message
+	// Result is FaultResult's answer, sent as it is (valid JSON or not) and streamed from
+	// this one copy, so a test can send hundreds of megabytes.
+	Result json.RawMessage
 }
 
 // apiMethod names a method of one API, "daemon" or "miner".
@@ -263,6 +273,10 @@ func (f Fault) apply(w http.ResponseWriter, r *http.Request, id json.RawMessage)
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 	case FaultUnauthorized:
 		unauthorized(w)
+	case FaultNull:
+		writeResult(w, id, []byte("null"))
+	case FaultResult:
+		writeResult(w, id, f.Result)
 	default:
 		code, message := f.Code, f.Message
 		if code == 0 {
@@ -288,6 +302,14 @@ func writeRPCError(w http.ResponseWriter, id json.RawMessage, code int, message 
 		"id":      json.RawMessage(idOrNull(id)),
 		"error":   map[string]any{"code": code, "message": message},
 	})
+}
+
+// writeResult answers result, HTTP 200, writing it straight from the caller's bytes.
+func writeResult(w http.ResponseWriter, id json.RawMessage, result []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":`, idOrNull(id))
+	_, _ = w.Write(result)
+	_, _ = io.WriteString(w, "}\n")
 }
 
 // idOrNull returns the request id to echo, null for a notification.

@@ -114,8 +114,10 @@ func addSmallMiner(sc *Scenario) {
 	}
 	sc.Deadlines[smallOpenDeadline].PostSubmissions = lotusapi.BitFieldOf(0, 1)
 	// Only sectors onboarded since nv25 pay a daily fee: here the newest.
-	sc.Deadlines[smallUnprovenDL].DailyFee = bigInt("1937618284913722")
+	const dailyFee = 1937618284913722
+	sc.Deadlines[smallUnprovenDL].DailyFee = bigU(dailyFee)
 	sc.SectorCount = sectorCount(sc.Partitions)
+	sc.OnChainSectors = smallSectors(sc, next, terminated.sets.terminated, unproven.sets.unproven, available, dailyFee)
 
 	// The pipeline, newest sectors last; ago is how long before the head each sector
 	// entered its state.
