@@ -202,7 +202,7 @@ func TestMinerDownRewritesItsFile(t *testing.T) {
 	got := parseFile(t, target)
 	wantValue(t, got, "lotus_up", map[string]string{"api": "miner", "miner_id": "f01234"}, 0)
 	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "money"}, 1)
-	wantValue(t, got, "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f01234"}, 1892568749047808)
+	wantValue(t, got, "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f01234"}, 1891366158204928)
 }
 
 func TestCheck(t *testing.T) {

@@ -19,16 +19,14 @@ const MaxInFlight = 4
 const MaxResponseBytes = 64 << 20
 
 // NullableMethods are the methods Lotus legitimately answers with null, and what null means
-// there. From any other method a null is an error: it would otherwise read as zeros.
+// there (from Lotus's source: node/impl/full/state.go, node/impl/storminer.go). From any
+// other method a null is an error: it would otherwise read as zeros. The lists Lotus builds
+// with make (NetPeers, LogAlerts, WalletList, MpoolPending) are never null.
 var NullableMethods = map[string]string{
 	"StateMinerPartitions":      "a deadline without partitions",
-	"StateVerifiedClientStatus": "no DataCap",
+	"StateVerifiedClientStatus": "no DataCap entry",
 	"MinerGetBaseInfo":          "no power at the lookback",
 	"SectorsListInStates":       "no sector in those states (a nil Go slice)",
-	"MpoolPending":              "an empty message pool",
-	"NetPeers":                  "no peers",
-	"LogAlerts":                 "no alerts",
-	"WalletList":                "no keys",
 }
 
 var (

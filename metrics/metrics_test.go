@@ -173,8 +173,8 @@ lotus_miner_info{beneficiary="f0100",owner="f0100",owner_addr="f3rrfc6u4gdpcnfgz
 lotus_miner_mining_eligible %s
 # HELP lotus_miner_power_bytes The miner's power, raw bytes and quality-adjusted.
 # TYPE lotus_miner_power_bytes gauge
-lotus_miner_power_bytes{kind="qa"} 7833333153136640
-lotus_miner_power_bytes{kind="raw"} 1892568749047808
+lotus_miner_power_bytes{kind="qa"} 7964725866397696
+lotus_miner_power_bytes{kind="raw"} 1891366158204928
 # HELP lotus_miner_sector_size_bytes Sector size of the miner.
 # TYPE lotus_miner_sector_size_bytes gauge
 lotus_miner_sector_size_bytes 34359738368
