@@ -96,3 +96,48 @@ func (b *BitField) UnmarshalJSON(data []byte) error {
 	b.runs = runs
 	return nil
 }
+
+// Minus returns the numbers of b that are not in o, without expanding either set.
+func (b BitField) Minus(o BitField) BitField {
+	var out []uint64
+	var end uint64 // first number not yet covered by out
+	add := func(lo, hi uint64) {
+		if len(out) > 0 && lo == end {
+			out[len(out)-1] += hi - lo
+		} else {
+			out = append(out, lo-end, hi-lo)
+		}
+		end = hi
+	}
+	theirs := o.spans()
+	j := 0
+	for _, s := range b.spans() {
+		lo := s[0]
+		for j < len(theirs) && theirs[j][1] <= lo {
+			j++
+		}
+		for k := j; k < len(theirs) && theirs[k][0] < s[1]; k++ {
+			if theirs[k][0] > lo {
+				add(lo, theirs[k][0])
+			}
+			lo = max(lo, theirs[k][1])
+		}
+		if lo < s[1] {
+			add(lo, s[1])
+		}
+	}
+	return BitField{runs: out}
+}
+
+// spans lists the set's runs of present numbers as [lo, hi) pairs.
+func (b BitField) spans() [][2]uint64 {
+	var out [][2]uint64
+	var pos uint64
+	for i, r := range b.runs {
+		if i%2 == 1 && r > 0 {
+			out = append(out, [2]uint64{pos, pos + r})
+		}
+		pos += r
+	}
+	return out
+}

@@ -120,3 +120,23 @@ func FuzzBitField(f *testing.F) {
 		}
 	})
 }
+
+func TestBitFieldMinus(t *testing.T) {
+	all := BitFieldOf(0, 1, 2, 3, 7, 8, 9, 20)
+	for _, tc := range []struct {
+		minus BitField
+		want  []uint64
+	}{
+		{BitFieldOf(), []uint64{0, 1, 2, 3, 7, 8, 9, 20}},
+		{BitFieldOf(1, 2, 8), []uint64{0, 3, 7, 9, 20}},
+		{BitFieldOf(0, 1, 2, 3, 7, 8, 9, 20), nil},
+		{BitFieldOf(5, 6, 21, 22), []uint64{0, 1, 2, 3, 7, 8, 9, 20}},
+		{BitFieldOf(3, 4, 5, 6, 7), []uint64{0, 1, 2, 8, 9, 20}},
+	} {
+		var got []uint64
+		all.Minus(tc.minus).ForEach(func(n uint64) bool { got = append(got, n); return true })
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("minus %v: %v, want %v", tc.minus, got, tc.want)
+		}
+	}
+}

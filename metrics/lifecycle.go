@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"time"
 
@@ -126,6 +127,10 @@ func readSchedule(ctx context.Context, src *Sources) (*sectorSchedule, error) {
 	if err != nil {
 		return nil, err
 	}
+	terminated, err := terminatedSectors(src)
+	if err != nil {
+		return nil, err
+	}
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-writeMargin))
@@ -143,8 +148,8 @@ func readSchedule(ctx context.Context, src *Sources) (*sectorSchedule, error) {
 	s := &sectorSchedule{Read: src.Now, Height: head}
 	qa := newQAPower(info.SectorSize)
 	err = src.Daemon.StateMinerSectors(ctx, src.MinerID, src.Head.Key(), func(sector *lotusapi.SectorOnChainInfo) error {
-		if sector.Expiration <= head {
-			return nil // expired, waiting for its deadline to clean it up: not live
+		if _, gone := slices.BinarySearch(terminated, sector.SectorNumber); gone || sector.Expiration <= head {
+			return nil // expired or terminated, not yet cleaned up: not live
 		}
 		switch {
 		case sector.VerifiedDealWeight.Sign() > 0:
@@ -181,6 +186,36 @@ func readSchedule(ctx context.Context, src *Sources) (*sectorSchedule, error) {
 	}
 	return s, nil
 }
+
+// terminatedSectors are the sectors StateMinerSectors still lists though they are no longer
+// live: builtin-actors deletes a terminated sector's info only when its partition is
+// compacted. They are what the partitions hold beyond their live sectors, sorted.
+func terminatedSectors(src *Sources) ([]uint64, error) {
+	ps, err := src.proving()
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for i, parts := range ps.partitions {
+		if ps.partErrs[i] != nil {
+			return nil, ps.partErrs[i]
+		}
+		for _, p := range parts {
+			p.AllSectors.Minus(p.LiveSectors).ForEach(func(n uint64) bool {
+				out = append(out, n)
+				return len(out) <= maxTerminated
+			})
+		}
+	}
+	if len(out) > maxTerminated {
+		return nil, fmt.Errorf("more than %d terminated sectors not yet compacted", maxTerminated)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// maxTerminated bounds the terminated sectors held during a refresh (8 bytes each).
+const maxTerminated = 2_000_000
 
 // qaPower computes a sector's quality-adjusted power as builtin-actors' qa_power_for_sector
 // does (miner/src/policy.rs): duration = Expiration − PowerBaseEpoch; quality is the

@@ -28,7 +28,7 @@ func values(t *testing.T, f *fixture, c Collector) (map[string]float64, error) {
 	out := map[string]float64{}
 	for _, fam := range families {
 		for _, m := range fam.Metric {
-			out[seriesKey(fam.GetName(), m)] = m.GetGauge().GetValue()
+			out[seriesKey(fam.GetName(), m)] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 		}
 	}
 	return out, o.err

@@ -51,25 +51,21 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	}
 	d, id, tsk := src.Daemon, src.MinerID, src.Head.Key()
 	var (
-		info       *lotusapi.DeadlineInfo
-		deadlines  []lotusapi.Deadline
+		ps         *provingState
 		count      lotusapi.MinerSectors
 		genesis    *lotusapi.TipSet
 		countErr   error
 		genesisErr error
 	)
 	err := parallel(
-		func() (err error) { info, err = d.StateMinerProvingDeadline(ctx, id, tsk); return err },
-		func() (err error) { deadlines, err = d.StateMinerDeadlines(ctx, id, tsk); return err },
+		func() (err error) { ps, err = src.proving(); return err },
 		func() error { count, countErr = d.StateMinerSectorCount(ctx, id, tsk); return nil },
 		func() error { genesis, genesisErr = src.Genesis(); return nil },
 	)
-	if err == nil {
-		err = plausibleDeadlines(info, deadlines)
-	}
 	if err != nil {
 		return joinErrs(err, countErr)
 	}
+	info, deadlines, partitions := ps.info, ps.deadlines, ps.partitions
 	if countErr == nil {
 		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Live), "live")
 		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Active), "active")
@@ -78,25 +74,6 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	ch <- constMetric(deadlineIndexDesc, prometheus.GaugeValue, float64(info.Index))
 	ch <- constMetric(periodStartDesc, prometheus.GaugeValue, float64(info.PeriodStart))
 
-	// One deadline that cannot be read loses its own series only.
-	partitions := make([][]lotusapi.Partition, len(deadlines))
-	failed := make([]bool, len(deadlines))
-	calls := make([]func() error, len(deadlines))
-	for i := range deadlines {
-		calls[i] = func() (err error) {
-			partitions[i], err = d.StateMinerPartitions(ctx, id, uint64(i), tsk)
-			if err == nil && len(partitions[i]) > maxItems {
-				err = fmt.Errorf("%d partitions, more than %d", len(partitions[i]), maxItems)
-			}
-			failed[i] = err != nil
-			if err != nil {
-				return fmt.Errorf("deadline %d: %w", i, err)
-			}
-			return nil
-		}
-	}
-	err = parallel(calls...)
-
 	for i, dl := range deadlines {
 		label := strconv.Itoa(i)
 		if genesis != nil {
@@ -104,7 +81,7 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 		}
 		ch <- constMetric(deadlineProvenDesc, prometheus.GaugeValue, float64(dl.PostSubmissions.Count()), label)
 		ch <- constMetric(deadlineDailyFeeDesc, prometheus.GaugeValue, dl.DailyFee.FIL(), label)
-		if failed[i] {
+		if ps.partErrs[i] != nil {
 			continue // leave this deadline's counts out rather than report zeros
 		}
 		ch <- constMetric(deadlinePartitionsDesc, prometheus.GaugeValue, float64(len(partitions[i])), label)
@@ -128,7 +105,53 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 			sectorDetails(ch, label, partitions[i])
 		}
 	}
-	return joinErrs(countErr, genesisErr, err)
+	return joinErrs(append([]error{countErr, genesisErr}, ps.partErrs...)...)
+}
+
+// provingState is the miner's deadlines and their partitions at the head, read once per run
+// for the collectors that need them. partErrs[i] is set when deadline i's partitions could
+// not be read: that deadline alone loses its series.
+type provingState struct {
+	info       *lotusapi.DeadlineInfo
+	deadlines  []lotusapi.Deadline
+	partitions [][]lotusapi.Partition
+	partErrs   []error
+}
+
+func (s *Sources) readProving(ctx context.Context) (*provingState, error) {
+	if err := s.needDaemon(true); err != nil {
+		return nil, err
+	}
+	d, id, tsk := s.Daemon, s.MinerID, s.Head.Key()
+	ps := &provingState{}
+	err := parallel(
+		func() (err error) { ps.info, err = d.StateMinerProvingDeadline(ctx, id, tsk); return err },
+		func() (err error) { ps.deadlines, err = d.StateMinerDeadlines(ctx, id, tsk); return err },
+	)
+	if err == nil {
+		err = plausibleDeadlines(ps.info, ps.deadlines)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ps.partitions = make([][]lotusapi.Partition, len(ps.deadlines))
+	ps.partErrs = make([]error, len(ps.deadlines))
+	calls := make([]func() error, len(ps.deadlines))
+	for i := range ps.deadlines {
+		calls[i] = func() error {
+			parts, err := d.StateMinerPartitions(ctx, id, uint64(i), tsk)
+			if err == nil && len(parts) > maxItems {
+				err = fmt.Errorf("%d partitions, more than %d", len(parts), maxItems)
+			}
+			if err != nil {
+				ps.partErrs[i] = fmt.Errorf("deadline %d: %w", i, err)
+			}
+			ps.partitions[i] = parts
+			return nil
+		}
+	}
+	_ = parallel(calls...) // each deadline keeps its own error
+	return ps, nil
 }
 
 // plausibleDeadlines refuses a proving state no miner actor can have, before it sizes

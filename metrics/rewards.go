@@ -49,6 +49,7 @@ const (
 
 // rewardsState is what Rewards keeps between runs.
 type rewardsState struct {
+	From     int64           `json:"from"`   // the epoch counting started at
 	Height   int64           `json:"height"` // the highest epoch read
 	Blocks   uint64          `json:"blocks"`
 	WinCount uint64          `json:"win_count"`
@@ -107,7 +108,10 @@ func countBlocks(ctx context.Context, src *Sources, prev rewardsState) (rewardsS
 	case head-prev.Height > maxGap:
 		gapErr = fmt.Errorf("%d epochs since the last run, more than %d: blocks won in that gap are not counted", head-prev.Height, maxGap)
 	default:
-		lo = max(1, min(prev.Height, head)+1-rescanEpochs)
+		lo = max(prev.From, min(prev.Height, head)+1-rescanEpochs)
+	}
+	if lo == head {
+		next.From = head
 	}
 
 	heights := make([]int64, 0, head-lo+1)

@@ -53,6 +53,7 @@ type Sources struct {
 	AccountKeys func() (map[string]string, error)
 	Power       func() (*lotusapi.MinerPower, error)
 	addresses   func() ([]minerAddress, error)
+	proving     func() (*provingState, error)
 	workers     func() (workerSet, error)
 }
 
@@ -109,6 +110,7 @@ func (n *Node) ForMiner(ctx context.Context, minerID string, daemonOnly bool) *S
 		return n.Daemon.StateMinerPower(ctx, src.MinerID, n.Head.Key())
 	})
 	src.addresses = sync.OnceValues(func() ([]minerAddress, error) { return src.allAddresses(ctx) })
+	src.proving = sync.OnceValues(func() (*provingState, error) { return src.readProving(ctx) })
 	src.workers = sync.OnceValues(func() (workerSet, error) { return src.workerSet(ctx) })
 	return src
 }

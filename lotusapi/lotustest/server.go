@@ -95,6 +95,9 @@ type Fault struct {
 	// Result is FaultResult's answer, sent as it is (valid JSON or not) and streamed from
 	// this one copy, so a test can send hundreds of megabytes.
 	Result json.RawMessage
+	// Match limits the fault to the calls whose JSON-RPC request contains it, such as one
+	// address or one deadline index among the params; empty matches every call.
+	Match string
 }
 
 // apiMethod names a method of one API, "daemon" or "miner".
@@ -234,6 +237,7 @@ func (s *Server) front(api, token string, next http.Handler) http.Handler {
 		s.requests[apiMethod{api, method}]++
 		fault, faulty := s.faults[apiMethod{api, method}]
 		s.mu.Unlock()
+		faulty = faulty && bytes.Contains(body, []byte(fault.Match))
 
 		// Lotus: no header is read access, a wrong token is refused outright.
 		auth := r.Header.Get("Authorization")

@@ -1,0 +1,377 @@
+// Rewards, sector lifecycle and market against the fake's chain, across runs; failures as data.
+package metrics
+
+import (
+	"context"
+	"math"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+)
+
+// chainRun runs c once against the fake's current head, as a cron run would: a fresh
+// connection, the state kept from earlier runs, the wall clock at now.
+func chainRun(t *testing.T, fake *lotustest.Server, c Collector, st *State, now time.Time) (map[string]float64, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
+	src := Connect(ctx, &d, &m, now)
+	defer src.Close()
+	src.State = st
+	return values(t, &fixture{src: src}, c)
+}
+
+// rewardsOf sums what the reward actor pays the blocks: WinCount × ThisEpochReward read at
+// each block's tipset ÷ 5, in whole attoFIL.
+func rewardsOf(blocks []lotustest.WonBlock) (n, wins float64, fil float64) {
+	total := new(big.Int)
+	for _, b := range blocks {
+		paid := new(big.Int).Mul(b.ThisEpochReward.Int(), big.NewInt(b.WinCount))
+		total.Add(total, paid.Quo(paid, big.NewInt(5)))
+		n++
+		wins += float64(b.WinCount)
+	}
+	return n, wins, lotusapi.BigIntOf(total).FIL()
+}
+
+func wantRewards(t *testing.T, what string, got map[string]float64, blocks []lotustest.WonBlock) {
+	t.Helper()
+	n, wins, fil := rewardsOf(blocks)
+	if got[`lotus_miner_blocks_won_total{}`] != n || got[`lotus_miner_win_count_total{}`] != wins || got[`lotus_miner_block_rewards_fil_total{}`] != fil {
+		t.Errorf("%s: blocks %v, wins %v, rewards %v FIL; want %v, %v, %v", what,
+			got[`lotus_miner_blocks_won_total{}`], got[`lotus_miner_win_count_total{}`], got[`lotus_miner_block_rewards_fil_total{}`], n, wins, fil)
+	}
+}
+
+// Blocks won across runs: state kept, new epochs, a null round, a reorg, a rerun, a restart.
+func TestRewardsAcrossRuns(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	t.Cleanup(fake.Close)
+	st := NewState()
+	head := sc.Head.Height // 4999873, a block of f01234 with WinCount 1
+	now := func() time.Time { return time.Unix(int64(sc.Head.Blocks[0].Timestamp)+5, 0) }
+
+	// The first run starts counting at the head.
+	got, err := chainRun(t, fake, Rewards{}, st, now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_blocks_won_total{}`:                 1,
+		`lotus_miner_win_count_total{}`:                  1,
+		`lotus_miner_block_rewards_fil_total{}`:          4.582729634473038183, // 22913648172365190917 ÷ 5 attoFIL
+		`lotus_miner_last_block_won_timestamp_seconds{}`: 1598306400 + 4999873*30,
+	})
+	counted := sc.WonBlocks(head, head)
+
+	// Two runs later: two new blocks, one with two wins; then one right after a null round.
+	fake.Update(func(sc *lotustest.Scenario) {
+		sc.Advance(10, lotustest.Epochs{Won: map[int64]int64{head + 2: 1, head + 7: 2}})
+	})
+	got, err = chainRun(t, fake, Rewards{}, st, now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted = append(counted, sc.WonBlocks(head+1, head+10)...)
+	wantRewards(t, "after 10 epochs", got, counted)
+	if len(counted) != 3 {
+		t.Fatalf("scenario: %d blocks counted, want 3", len(counted))
+	}
+
+	fake.Update(func(sc *lotustest.Scenario) {
+		sc.Advance(5, lotustest.Epochs{Null: []int64{head + 12, head + 13}, Won: map[int64]int64{head + 14: 1}})
+	})
+	got, err = chainRun(t, fake, Rewards{}, st, now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted = append(counted, sc.WonBlocks(head+11, head+15)...)
+	wantRewards(t, "after a null round", got, counted)
+	expectValues(t, got, map[string]float64{`lotus_miner_last_block_won_timestamp_seconds{}`: float64(1598306400 + (head+14)*30)})
+
+	// The same head again: the rescanned epochs are not counted twice.
+	got, _ = chainRun(t, fake, Rewards{}, st, now())
+	wantRewards(t, "rerun at the same head", got, counted)
+
+	// A reorg of the last 3 epochs brings a block at head+13, a height the run read before
+	// as a null round.
+	fake.Update(func(sc *lotustest.Scenario) {
+		sc.Reorg(3, lotustest.Epochs{Won: map[int64]int64{head + 13: 1, head + 14: 1}})
+	})
+	got, err = chainRun(t, fake, Rewards{}, st, now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The block at head+14 is a new block of the fork: both fork blocks are new.
+	counted = append(counted, sc.WonBlocks(head+13, head+15)...)
+	wantRewards(t, "after a reorg", got, counted)
+
+	// A lost state file: counting starts again at the head.
+	got, _ = chainRun(t, fake, Rewards{}, NewState(), now())
+	wantRewards(t, "after a restart", got, sc.WonBlocks(sc.Head.Height, sc.Head.Height))
+}
+
+// A pause of two hours: every missed tipset is read. Beyond a day the gap is skipped and
+// the run says so.
+func TestRewardsAfterAGap(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	t.Cleanup(fake.Close)
+	head := sc.Head.Height
+	now := time.Unix(int64(sc.Head.Blocks[0].Timestamp)+5, 0)
+
+	st := NewState()
+	st.update(func(f *stateFile) { f.Rewards = &rewardsState{Height: head - 240} })
+	got, err := chainRun(t, fake, Rewards{}, st, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From 6 epochs before the last one read (rescanned in case of a reorg): blocks at
+	// 4999632 (3 wins), 4999633, 4999700, 4999822 (after two null rounds), 4999871 (2 wins), 4999873.
+	blocks := sc.WonBlocks(head-245, head)
+	if len(blocks) != 6 {
+		t.Fatalf("scenario: %d blocks, want 6", len(blocks))
+	}
+	wantRewards(t, "240-epoch gap", got, blocks)
+	if n := fake.Requests("daemon")["ChainGetTipSetByHeight"]; n != 245 {
+		t.Errorf("%d tipsets read, want 245 (the gap, 5 rescanned, the head known)", n)
+	}
+
+	st = NewState()
+	st.update(func(f *stateFile) { f.Rewards = &rewardsState{Height: head - 3000, Blocks: 7, WinCount: 9} })
+	got, err = chainRun(t, fake, Rewards{}, st, now)
+	if err == nil || !strings.Contains(err.Error(), "3000 epochs since the last run, more than 2880") {
+		t.Errorf("error %v, want the skipped gap said", err)
+	}
+	expectValues(t, got, map[string]float64{`lotus_miner_blocks_won_total{}`: 8, `lotus_miner_win_count_total{}`: 10})
+}
+
+func TestExpectedBlocksPerDay(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	got, err := values(t, f, Rewards{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lotus-miner info's projection for 7964725866397696 of 21983776254881652736 QA bytes.
+	want := 2880 * -math.Expm1(-5*7964725866397696.0/21983776254881652736.0)
+	if g := got[`lotus_miner_expected_blocks_per_day{}`]; math.Abs(g-want) > 1e-9*want || math.Abs(g-5.21) > 0.01 {
+		t.Errorf("expected blocks per day %v, want %v (about 5.21)", g, want)
+	}
+
+	sc := lotustest.Small()
+	sc.Power.HasMinPower = false
+	got, _ = values(t, newFixture(t, sc, nil), Rewards{})
+	expectValues(t, got, map[string]float64{`lotus_miner_expected_blocks_per_day{}`: 0})
+}
+
+// Small's expirations, from the fake's own buckets and, pinned, the table they make.
+func TestLifecycle(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	t.Cleanup(fake.Close)
+	st := NewState()
+	now := runAt(sc)
+	got, err := chainRun(t, fake, Lifecycle{}, st, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := map[int64][3]float64{ // sectors, QA power, pledge in FIL
+		7:   {336, 50160923049984, 118.409636103601135413},
+		30:  {1387, 202787954622464, 476.711427342664903066},
+		365: {18372, 2646210955444224, 6218.909535213947063749},
+	}
+	for _, b := range sc.ExpirationBuckets() {
+		label := `{within_days="` + itoa(b.Days) + `"}`
+		want := map[string]float64{
+			`lotus_miner_expiring_sectors` + label:            float64(b.Sectors),
+			`lotus_miner_expiring_qa_power_bytes` + label:     lotusapi.BigIntOf(b.QAPower).Float64(),
+			`lotus_miner_expiring_initial_pledge_fil` + label: lotusapi.BigIntOf(b.Pledge).FIL(),
+		}
+		expectValues(t, got, want)
+		if p, ok := pinned[b.Days]; ok && (float64(b.Sectors) != p[0] || lotusapi.BigIntOf(b.QAPower).Float64() != p[1] || lotusapi.BigIntOf(b.Pledge).FIL() != p[2]) {
+			t.Errorf("scenario's %d-day bucket changed: %v", b.Days, b)
+		}
+	}
+	var cc, deals, verified float64
+	terminated := map[uint64]bool{}
+	for _, dl := range sc.Partitions {
+		for _, p := range dl {
+			p.AllSectors.Minus(p.LiveSectors).ForEach(func(n uint64) bool { terminated[n] = true; return true })
+		}
+	}
+	for s := range sc.OnChainSectors.All() {
+		switch {
+		case terminated[s.SectorNumber]:
+		case s.VerifiedDealWeight.Sign() > 0:
+			verified++
+		case s.DealWeight.Sign() > 0:
+			deals++
+		default:
+			cc++
+		}
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_live_sectors_by_content{content="cc"}`:       cc,
+		`lotus_miner_live_sectors_by_content{content="deals"}`:    deals,
+		`lotus_miner_live_sectors_by_content{content="verified"}`: verified,
+		`lotus_miner_sector_schedule_timestamp_seconds{}`:         float64(now.Unix()),
+	})
+	if cc+deals+verified != 55081 || len(terminated) != 3 {
+		t.Errorf("%v live sectors (%d terminated left out), want 55081", cc+deals+verified, len(terminated))
+	}
+
+	// Within the hour: the kept figures, unchanged, and no StateMinerSectors.
+	fake.ResetRequests()
+	again, err := chainRun(t, fake, Lifecycle{}, st, now.Add(59*time.Minute))
+	if err != nil || fake.Requests("daemon")["StateMinerSectors"] != 0 {
+		t.Errorf("second run: %v, %d StateMinerSectors calls; want the kept figures", err, fake.Requests("daemon")["StateMinerSectors"])
+	}
+	for k, v := range got {
+		if again[k] != v {
+			t.Errorf("%s: %v, then %v within the hour", k, v, again[k])
+		}
+	}
+	// An hour on: read again.
+	if _, err := chainRun(t, fake, Lifecycle{}, st, now.Add(61*time.Minute)); err != nil || fake.Requests("daemon")["StateMinerSectors"] != 1 {
+		t.Errorf("after an hour: %v, %d StateMinerSectors calls; want one refresh", err, fake.Requests("daemon")["StateMinerSectors"])
+	}
+}
+
+// A refresh that fails keeps the last figures with their time and waits before it tries
+// again; without figures to keep, the collector fails and writes none.
+func TestLifecycleRefreshFails(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	t.Cleanup(fake.Close)
+	st := NewState()
+	now := runAt(sc)
+	if _, err := chainRun(t, fake, Lifecycle{}, st, now); err != nil {
+		t.Fatal(err)
+	}
+	fake.SetFault("daemon", "StateMinerSectors", lotustest.Fault{Kind: lotustest.FaultHTTP500})
+	later := now.Add(2 * time.Hour)
+	got, err := chainRun(t, fake, Lifecycle{}, st, later)
+	if err != nil {
+		t.Errorf("refresh failed with figures 2 h old: %v, want the kept ones written without error", err)
+	}
+	expectValues(t, got, map[string]float64{`lotus_miner_sector_schedule_timestamp_seconds{}`: float64(now.Unix())})
+	fake.ResetRequests()
+	chainRun(t, fake, Lifecycle{}, st, later.Add(5*time.Minute))
+	if n := fake.Requests("daemon")["StateMinerSectors"]; n != 0 {
+		t.Errorf("%d refreshes 5 minutes after a failed one, want none before 10 minutes", n)
+	}
+	_, err = chainRun(t, fake, Lifecycle{}, st, now.Add(4*time.Hour))
+	if err == nil || !strings.Contains(err.Error(), "sector schedule is 4h0m0s old") {
+		t.Errorf("figures 4 h old: %v, want the age said", err)
+	}
+
+	got, err = chainRun(t, fake, Lifecycle{}, NewState(), now)
+	if err == nil || len(got) != 0 {
+		t.Errorf("no figures and a failed read: %v, %v; want an error and no series", got, err)
+	}
+}
+
+// A refresh that does not fit in the run's deadline never costs the other figures: the run
+// ends on time with the kept schedule.
+func TestLifecycleSlowDaemon(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	t.Cleanup(fake.Close)
+	st := NewState()
+	now := runAt(sc)
+	if _, err := chainRun(t, fake, Lifecycle{}, st, now); err != nil {
+		t.Fatal(err)
+	}
+	fake.SetFault("daemon", "StateMinerSectors", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
+	src := Connect(ctx, &d, &m, now.Add(2*time.Hour))
+	defer src.Close()
+	src.State = st
+	run := Execute(ctx, src, []Collector{Lifecycle{}, Chain{}})
+	for _, o := range run.Outcomes {
+		if o.Err != nil {
+			t.Errorf("%s: %v", o.Name, o.Err)
+		}
+	}
+	if n := len(run.metrics); n < 20 {
+		t.Errorf("%d series, want the kept schedule and the chain's", n)
+	}
+}
+
+func TestMarket(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	got, err := values(t, f, Market{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_market_balance_fil{kind="escrow"}`: 3.172816402981736591,
+		`lotus_market_balance_fil{kind="locked"}`: 1.209874512376091823,
+		// Control address f0102 and its key, a local wallet, hold DataCap; the others none.
+		`lotus_wallet_datacap_bytes{address="f0102",name="control-0",role="control"}`:                                1124628596523008,
+		`lotus_wallet_datacap_bytes{address="f1qc55lcze4jeqozp3ubnimvswxpkqdugrigbcwoi",name="wallet",role="local"}`: 1124628596523008,
+	})
+	if n := len(got); n != 4 {
+		t.Errorf("%d series, want 4: no DataCap series for addresses without an entry", n)
+	}
+}
+
+// One address that cannot be read loses only its own series.
+func TestMoneyOneAddressFails(t *testing.T) {
+	f := newFixture(t, nil, func(s *lotustest.Server) {
+		s.SetFault("daemon", "StateGetActor", lotustest.Fault{Match: `"f0103"`, Message: "blockstore: block not found"})
+	})
+	got, err := values(t, f, Money{})
+	if err == nil || !strings.Contains(err.Error(), "balance of f0103: daemon StateGetActor: blockstore: block not found") {
+		t.Errorf("error %v, want the address's", err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_wallet_balance_fil{address="f0101",name="worker",role="worker"}`:                                    3.891274506129384756,
+		`lotus_wallet_balance_fil{address="f1wq7qnyd7xhk2vieeg4w7imasqokiieb73pkq32e",name="wallet",role="local"}`: 0,
+	}, `lotus_wallet_balance_fil{address="f0103",name="control-1",role="control"}`)
+}
+
+// One deadline that cannot be read loses only that deadline's counts.
+func TestProvingOneDeadlineFails(t *testing.T) {
+	f := newFixture(t, nil, func(s *lotustest.Server) {
+		s.SetFault("daemon", "StateMinerPartitions", lotustest.Fault{Match: `"f01234",9,`, Message: "blockstore: block not found"})
+	})
+	got, err := values(t, f, Proving{})
+	if err == nil || !strings.Contains(err.Error(), "deadline 9: daemon StateMinerPartitions: blockstore: block not found") {
+		t.Errorf("error %v, want deadline 9's", err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_deadline_sectors{deadline="17",state="live"}`: 2349 + 2349 + 1163,
+		`lotus_miner_deadline_partitions_proven{deadline="9"}`:     0,
+	}, `lotus_miner_deadline_sectors{deadline="9",state="faulty"}`, `lotus_miner_deadline_partitions{deadline="9"}`)
+}
+
+// A null from a method that never answers null is a failure, not zeros.
+func TestNullIsNotZero(t *testing.T) {
+	f := newFixture(t, nil, func(s *lotustest.Server) {
+		s.SetFault("daemon", "StateMinerSectorCount", lotustest.Fault{Kind: lotustest.FaultNull})
+	})
+	got, err := values(t, f, Proving{})
+	if err == nil || !strings.Contains(err.Error(), "StateMinerSectorCount: answered null") {
+		t.Errorf("error %v, want the null said", err)
+	}
+	expectValues(t, got, map[string]float64{`lotus_miner_proving_deadline_index{}`: 17}, `lotus_miner_onchain_sectors{state="faulty"}`)
+
+	f = newFixture(t, nil, func(s *lotustest.Server) {
+		s.SetFault("daemon", "StateMinerDeadlines", lotustest.Fault{Kind: lotustest.FaultNull})
+	})
+	got, err = values(t, f, Proving{})
+	if err == nil || len(got) > 3 {
+		t.Errorf("StateMinerDeadlines null: %d series, error %v; want a failure and no deadline series", len(got), err)
+	}
+}
+
+func itoa(n int64) string { return big.NewInt(n).String() }
