@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,15 +111,15 @@ func TestRunFaults(t *testing.T) {
 	for _, tc := range []struct {
 		name, api, method string
 		fault             lotustest.Fault
-		failed            string // the collector that must fail
+		failed            []string // the collectors that must fail
 		daemonUp          float64
 	}{
-		{"rpc error", "daemon", "StateMinerPower", lotustest.Fault{Kind: lotustest.FaultRPCError, Message: "power table unavailable"}, "miner", 1},
-		{"slow method", "daemon", "SyncState", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: time.Hour}, "chain", 1},
-		{"malformed body", "daemon", "MpoolPending", lotustest.Fault{Kind: lotustest.FaultMalformed}, "mpool", 1},
-		{"http 500", "miner", "LogAlerts", lotustest.Fault{Kind: lotustest.FaultHTTP500}, "alerts", 1},
-		{"wallet 401", "daemon", "WalletList", lotustest.Fault{Kind: lotustest.FaultUnauthorized}, "money", 1},
-		{"daemon rejects token", "daemon", "Version", lotustest.Fault{Kind: lotustest.FaultUnauthorized}, "chain", 0},
+		{"rpc error", "daemon", "StateMinerPower", lotustest.Fault{Kind: lotustest.FaultRPCError, Message: "power table unavailable"}, []string{"miner", "rewards"}, 1},
+		{"slow method", "daemon", "SyncState", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: time.Hour}, []string{"chain"}, 1},
+		{"malformed body", "daemon", "MpoolPending", lotustest.Fault{Kind: lotustest.FaultMalformed}, []string{"mpool"}, 1},
+		{"http 500", "miner", "LogAlerts", lotustest.Fault{Kind: lotustest.FaultHTTP500}, []string{"alerts"}, 1},
+		{"wallet 401", "daemon", "WalletList", lotustest.Fault{Kind: lotustest.FaultUnauthorized}, []string{"money", "market"}, 1},
+		{"daemon rejects token", "daemon", "Version", lotustest.Fault{Kind: lotustest.FaultUnauthorized}, []string{"chain"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := lotustest.Start(lotustest.Small())
@@ -138,14 +140,19 @@ func TestRunFaults(t *testing.T) {
 			got := parseFile(t, r.file)
 			wantValue(t, got, "lotus_up", map[string]string{"api": "daemon"}, tc.daemonUp)
 			wantValue(t, got, "lotus_up", map[string]string{"api": "miner"}, 1)
-			wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": tc.failed}, 0)
+			for _, name := range tc.failed {
+				wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": name}, 0)
+			}
+			if lines := strings.Count(r.stderr, "\n"); lines != 1 {
+				t.Errorf("%d stderr lines for one cause:\n%s", lines, r.stderr)
+			}
 			if tc.daemonUp == 0 {
 				// Every collector needs the daemon; what the miner alone answers is still there.
 				wantValue(t, got, "lotus_alert_active", map[string]string{"api": "miner", "subsystem": "precommit-batch"}, 1)
 				return
 			}
 			for _, c := range metrics.All {
-				if c.Name() != tc.failed {
+				if !slices.Contains(tc.failed, c.Name()) {
 					wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}, 1)
 				}
 			}
@@ -221,7 +228,7 @@ func TestCheck(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"found via:  --daemon-api flag", fake.DaemonURL, "1.36.2+mainnet+git.0f1d2e3 (API 2.3.0)",
-		"found via:  --miner-api flag", fake.MinerURL, "miner ID:   f01234",
+		"found via:  --miner-api flag", fake.MinerURL, "miner f01234:", "    storage    ok", "    lifecycle  ok",
 		filepath.Join(dir, "lotus-f01234.prom"), "chosen by:  --textfile-dir", "verdict: OK",
 	} {
 		if !strings.Contains(out, want) {
@@ -338,4 +345,71 @@ func TestTimeoutIsOneLine(t *testing.T) {
 	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "chain"}, 0)
 	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "miner"}, 0)
 	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "money"}, 1)
+}
+
+// --check runs every collector: a token without the admin permission is a PROBLEM naming
+// the fix, not an OK followed by failing runs.
+func TestCheckReadOnlyToken(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		// No token: read access only, as with `lotus-miner auth api-info --perm read`.
+		"--miner-api", strings.TrimPrefix(apiFlag(t, fake.MinerURL, ""), ":"),
+		"--textfile-dir", t.TempDir(), "--check",
+	}, &stdout, &stderr)
+	out := stdout.String()
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d", code, exitFailed)
+	}
+	for _, want := range []string{
+		`workers    PROBLEM: miner WorkerStats: the token lacks the "admin" permission`,
+		"fix: use lotus-miner's admin token",
+		"    chain      ok",
+		"verdict: PROBLEM",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--check output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// A run with a read-only miner token: one line for the cause, naming the fix.
+func TestReadOnlyTokenIsOneLine(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	var stderr bytes.Buffer
+	code := run([]string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"--miner-api", strings.TrimPrefix(apiFlag(t, fake.MinerURL, ""), ":"),
+		"--output", filepath.Join(t.TempDir(), "x.prom"),
+	}, &bytes.Buffer{}, &stderr)
+	want := `level=ERROR msg="the miner API token lacks the \"admin\" permission" collectors=alerts,jobs,workers,storage fix="use lotus-miner's admin token: the repo's token file, or ` + "`lotus-miner auth api-info --perm admin`" + `"` + "\n"
+	if code != exitFailed || stderr.String() != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr.String(), want)
+	}
+}
+
+// A full disk is a PROBLEM of --check, with the free space: a tiny tmpfs stands for it.
+func TestCheckFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", dir).Run(); err != nil {
+		t.Skip("cannot mount a tmpfs here (needs root): ", err)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	var stdout bytes.Buffer
+	code := run([]string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken),
+		"--textfile-dir", dir, "--check",
+	}, &stdout, &bytes.Buffer{})
+	if code != exitFailed || !strings.Contains(stdout.String(), "no space left on device") || !strings.Contains(stdout.String(), "free some space") {
+		t.Errorf("exit %d:\n%s", code, stdout.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("--check left %v behind", entries)
+	}
 }

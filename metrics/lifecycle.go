@@ -47,8 +47,8 @@ const (
 	scheduleRetry = 10 * time.Minute
 	// scheduleStale is the age past which kept figures make the collector fail.
 	scheduleStale = 3 * time.Hour
-	// writeMargin is the time kept before the run's deadline to write the kept figures when
-	// a refresh does not finish.
+	// writeMargin is the time kept before the run's deadline (at most a quarter of what is
+	// left) to write the kept figures when a refresh does not finish.
 	writeMargin = 1500 * time.Millisecond
 )
 
@@ -133,7 +133,7 @@ func readSchedule(ctx context.Context, src *Sources) (*sectorSchedule, error) {
 	}
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-writeMargin))
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-min(writeMargin, time.Until(deadline)/4)))
 		defer cancel()
 	}
 	head := src.Head.Height

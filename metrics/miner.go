@@ -51,8 +51,11 @@ func (Miner) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 	)
 	err := parallel(
 		func() (err error) {
-			keys, err = src.AccountKeys() // looks up MinerInfo first, and reports its error
-			info, _ = src.MinerInfo()
+			// AccountKeys looks up MinerInfo first, and reports its error; without the keys
+			// the *_addr labels would be wrong, so there is no info series then.
+			if keys, err = src.AccountKeys(); err == nil {
+				info, _ = src.MinerInfo()
+			}
 			return err
 		},
 		func() (err error) { power, err = src.Power(); return err },

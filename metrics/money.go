@@ -101,6 +101,9 @@ func (s *Sources) allAddresses(ctx context.Context) ([]minerAddress, error) {
 		func() (err error) { wallets, err = s.Daemon.WalletList(ctx); return err },
 		func() (err error) { defaultWallet, err = s.Daemon.WalletDefaultAddress(ctx); return err },
 	)
+	if err != nil {
+		wallets = nil // without the default wallet, the name labels would be wrong
+	}
 	for _, w := range uniq(wallets[:min(len(wallets), maxItems)]) {
 		name := "wallet"
 		if w == defaultWallet {

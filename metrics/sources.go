@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -219,8 +220,8 @@ func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
 	for i, id := range ids {
 		calls[i] = func() error {
 			key, err := s.Daemon.StateAccountKey(ctx, id, s.Head.Key())
-			if lotusapi.IsNodeAnswer(err) {
-				return nil // not an account actor: no key address
+			if notAccount(err) {
+				return nil // a multisig or another actor: no key address
 			}
 			keys[i] = key
 			return err
@@ -236,6 +237,12 @@ func (s *Sources) accountKeys(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// notAccount reports whether StateAccountKey said the address is not an account actor
+// ("... actor code is not account: multisig", lotus chain/actors/builtin/account).
+func notAccount(err error) bool {
+	return lotusapi.IsNodeAnswer(err) && strings.Contains(err.Error(), "is not account")
 }
 
 // Options are the collectors' settings from the command line.
