@@ -483,7 +483,7 @@ func TestInstallLogDestination(t *testing.T) {
 			fake.Close()
 			cronTick(t, root)
 			logged := readFile(t, filepath.Join(logDir, "lotus-farcaster.log"))
-			if !regexp.MustCompile(`(?m)^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} level=ERROR msg="miner API unreachable"`).MatchString(logged) {
+			if !regexp.MustCompile(`(?m)^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} level=ERROR msg="miner API unreachable: `).MatchString(logged) {
 				t.Errorf("log file lacks a stamped error line:\n%s", logged)
 			}
 			writeHostFile(t, root, "var/log/lotus-farcaster/lotus-farcaster.log.1", "rotated\n", 0o644)

@@ -297,9 +297,10 @@ func TestStorage(t *testing.T) {
 		`lotus_miner_storage_reserved_bytes{storage_id="` + sealPathID + `"}`:     1030792151040,
 		`lotus_miner_storage_used_bytes{storage_id="` + workerPathID + `"}`:       1073741824,
 		`lotus_miner_storage_stat_error{storage_id="` + workerPathID + `"}`:       0,
-	})
-	if len(got) != 3*7 {
-		t.Errorf("%d series, want 21 (7 per path)", len(got))
+		`lotus_miner_storage_max_bytes{storage_id="` + sealPathID + `"}`:          6597069766656,
+	}, `lotus_miner_storage_max_bytes{storage_id="`+workerPathID+`"}`)
+	if len(got) != 3*7+1 {
+		t.Errorf("%d series, want 22 (7 per path, and the seal path's limit)", len(got))
 	}
 }
 
@@ -321,8 +322,8 @@ func TestStorageUnreachablePath(t *testing.T) {
 		`lotus_miner_storage_stat_error{storage_id="` + sealPathID + `"}`:                                                                                                      0,
 		`lotus_miner_storage_capacity_bytes{storage_id="` + sealPathID + `"}`:                                                                                                  7681501126656,
 	}, `lotus_miner_storage_capacity_bytes{storage_id="`+workerPathID+`"}`, `lotus_miner_storage_available_bytes{storage_id="`+workerPathID+`"}`)
-	if len(got) != 3*2+2*5 {
-		t.Errorf("%d series, want 16 (info and stat_error per path, 5 space series for each reachable path)", len(got))
+	if len(got) != 3*2+2*5+1 {
+		t.Errorf("%d series, want 17 (info and stat_error per path, 5 space series for each reachable path, a limit)", len(got))
 	}
 }
 

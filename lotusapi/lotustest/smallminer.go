@@ -231,10 +231,11 @@ func addSmallMiner(sc *Scenario) {
 	minerURL := []string{"http://127.0.0.1:2345/remote"}
 	sc.Storage = map[string]StoragePath{
 		sealPath: {
-			Info:      lotusapi.StorageInfo{ID: sealPath, URLs: minerURL, Weight: 5, CanSeal: true},
+			// The operator limits Lotus to 6 TiB of the NVMe (storage.json MaxStorage).
+			Info:      lotusapi.StorageInfo{ID: sealPath, URLs: minerURL, Weight: 5, CanSeal: true, MaxStorage: 6597069766656},
 			LocalPath: "/mnt/nvme0/lotus-seal",
 			Stat: lotusapi.FsStat{Capacity: 7681501126656, Available: 2166471794688, FSAvailable: 3197263945728,
-				Reserved: 1030792151040},
+				Reserved: 1030792151040, Max: 6597069766656},
 			Sectors: spans{{finalizing, sealing + 10}}.numbers(),
 		},
 		storePath: {
