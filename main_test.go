@@ -4,6 +4,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -11,8 +12,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
@@ -72,9 +76,15 @@ type runResult struct {
 	file           string // path of the written file
 }
 
+// runWith runs the command against fake into a file of its own, with the state an earlier
+// run of the small scenario kept (so the hourly figures are not read again: tests with a
+// short --timeout time out on what they mean to, even under -race).
 func runWith(t *testing.T, fake *lotustest.Server, extra ...string) runResult {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "lotus.prom")
+	if err := os.WriteFile(textfile.StatePath(out), keptState(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	args := append([]string{
 		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
 		"--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken),
@@ -83,6 +93,37 @@ func runWith(t *testing.T, fake *lotustest.Server, extra ...string) runResult {
 	var stdout, stderr bytes.Buffer
 	code := run(args, &stdout, &stderr)
 	return runResult{code, stdout.String(), stderr.String(), out}
+}
+
+// keptState is what a healthy run of the small scenario keeps, made once per test binary.
+func keptState(t *testing.T) []byte {
+	t.Helper()
+	smallState.once.Do(func() {
+		fake := lotustest.Start(lotustest.Small())
+		defer fake.Close()
+		out := filepath.Join(os.TempDir(), fmt.Sprintf("lotus-farcaster-state-%d.prom", os.Getpid()))
+		defer os.Remove(out)
+		defer os.Remove(textfile.StatePath(out))
+		if code := run([]string{
+			"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+			"--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken),
+			"--output", out, "--timeout", "60s",
+		}, &bytes.Buffer{}, &bytes.Buffer{}); code != exitOK {
+			smallState.err = fmt.Errorf("healthy run: exit %d", code)
+			return
+		}
+		smallState.data, smallState.err = os.ReadFile(textfile.StatePath(out))
+	})
+	if smallState.err != nil {
+		t.Fatal(smallState.err)
+	}
+	return smallState.data
+}
+
+var smallState struct {
+	once sync.Once
+	data []byte
+	err  error
 }
 
 func TestRunHealthy(t *testing.T) {
@@ -412,4 +453,59 @@ func TestCheckFullDisk(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("--check left %v behind", entries)
 	}
+}
+
+// Daemon-only mode, as a Curio cluster runs it: two miners, no lotus-miner at all, one file
+// each, every chain-side collector, and nothing said about a lotus-miner that is not there.
+func TestDaemonOnlyTwoMiners(t *testing.T) {
+	sc := lotustest.Small()
+	sc.OtherMiners = map[string]*lotustest.Scenario{"f05678": sc.Twin("f05678")}
+	fake := lotustest.Start(sc)
+	defer fake.Close()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{
+		"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"--miner", "f01234,f05678", "--textfile-dir", dir,
+	}, &stdout, &stderr)
+	if code != exitOK || stderr.Len() != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if n := total(fake.Requests("miner")); n != 0 {
+		t.Errorf("%d requests to lotus-miner, want none", n)
+	}
+	minerSide := []string{"sealing", "jobs", "workers", "storage"}
+	for _, id := range []string{"f01234", "f05678"} {
+		got := parseFile(t, filepath.Join(dir, "lotus-"+id+".prom"))
+		wantValue(t, got, "lotus_up", map[string]string{"api": "daemon", "miner_id": id}, 1)
+		if hasSeries(got, "lotus_up", map[string]string{"api": "miner"}) {
+			t.Errorf("%s: a lotus_up{api=\"miner\"} series in daemon-only mode", id)
+		}
+		for _, c := range metrics.All {
+			if slices.Contains(minerSide, c.Name()) {
+				if hasSeries(got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}) {
+					t.Errorf("%s: collector %s reported in daemon-only mode", id, c.Name())
+				}
+				continue
+			}
+			wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name(), "miner_id": id}, 1)
+		}
+		wantValue(t, got, "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": id}, 1891366158204928)
+		wantValue(t, got, "lotus_miner_deadline_partitions_proven", map[string]string{"deadline": "17", "miner_id": id}, 2)
+		wantValue(t, got, "lotus_market_balance_fil", map[string]string{"kind": "escrow", "miner_id": id}, 3.172816402981736591)
+		if _, err := os.Stat(filepath.Join(dir, ".lotus-"+id+".prom.state")); err != nil {
+			t.Errorf("%s: no state kept: %v", id, err)
+		}
+	}
+	// The head's block is f01234's; its twin won none.
+	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f01234.prom")), "lotus_miner_blocks_won_total", nil, 1)
+	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f05678.prom")), "lotus_miner_blocks_won_total", nil, 0)
+}
+
+func hasSeries(families map[string]*dto.MetricFamily, name string, labels map[string]string) bool {
+	f := families[name]
+	if f == nil {
+		return false
+	}
+	return slices.ContainsFunc(f.Metric, func(m *dto.Metric) bool { return hasLabels(m, labels) })
 }

@@ -3,6 +3,7 @@ package lotustest
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 
@@ -41,11 +42,14 @@ type Scenario struct {
 	DaemonAlerts        []lotusapi.Alert
 	MinerAlerts         []lotusapi.Alert
 
-	MinerID    string // the miner actor, answered by ActorAddress
-	MinerInfo  lotusapi.MinerInfo
-	Power      *lotusapi.MinerPower
-	BaseInfo   *lotusapi.MiningBaseInfo // nil answers null, as for a miner without power at lookback
-	MinerState lotusapi.MinerState      // served as StateReadState(MinerID).State
+	MinerID string // the miner actor, answered by ActorAddress
+	// OtherMiners are more miners on the same chain and daemon (a Curio cluster's, say):
+	// the daemon answers state calls about one of them from its own scenario.
+	OtherMiners map[string]*Scenario
+	MinerInfo   lotusapi.MinerInfo
+	Power       *lotusapi.MinerPower
+	BaseInfo    *lotusapi.MiningBaseInfo // nil answers null, as for a miner without power at lookback
+	MinerState  lotusapi.MinerState      // served as StateReadState(MinerID).State
 
 	// Actors holds every on-chain actor under each address that resolves to it (ID and key form).
 	Actors map[string]lotusapi.Actor
@@ -399,4 +403,16 @@ func bigInt(s string) lotusapi.BigInt {
 		panic(err)
 	}
 	return b
+}
+
+// Twin returns a copy of s's miner under the ID id, on the same chain: what a second miner
+// read by the same daemon looks like. Its blocks, if any, are still s's miner's.
+func (s *Scenario) Twin(id string) *Scenario {
+	c := *s
+	c.MinerID, c.OtherMiners = id, nil
+	c.Actors = maps.Clone(s.Actors)
+	c.Actors[id] = s.Actors[s.MinerID]
+	c.Market = maps.Clone(s.Market)
+	c.Market[id] = s.Market[s.MinerID]
+	return &c
 }

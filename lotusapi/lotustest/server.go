@@ -112,6 +112,7 @@ type Server struct {
 
 	daemon, miner *httptest.Server
 	scenario      *Scenario
+	others        map[string]http.Handler // the daemon's answers about Scenario.OtherMiners
 
 	mu       sync.Mutex
 	requests map[apiMethod]int
@@ -141,6 +142,10 @@ func Start(s *Scenario) *Server {
 		MinerToken:  minerToken,
 		requests:    map[apiMethod]int{},
 		faults:      map[apiMethod]Fault{},
+	}
+	srv.others = map[string]http.Handler{}
+	for id, other := range s.OtherMiners {
+		srv.others[id] = rpcServer(&daemonHandler{s: other})
 	}
 	daemon := http.NewServeMux()
 	daemon.Handle("/rpc/v1", rpcServer(&daemonHandler{s: s}))
@@ -227,8 +232,9 @@ func (s *Server) front(api, token string, next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		// An undecodable request goes on to go-jsonrpc, which answers it with a parse error.
 		var req struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
+			ID     json.RawMessage   `json:"id"`
+			Method string            `json:"method"`
+			Params []json.RawMessage `json:"params"`
 		}
 		_ = json.Unmarshal(body, &req)
 		method := strings.TrimPrefix(req.Method, "Filecoin.")
@@ -254,6 +260,13 @@ func (s *Server) front(api, token string, next http.Handler) http.Handler {
 		}
 		s.scenarioMu.RLock()
 		defer s.scenarioMu.RUnlock()
+		if api == "daemon" && len(req.Params) > 0 {
+			var addr string
+			if json.Unmarshal(req.Params[0], &addr) == nil && s.others[addr] != nil {
+				s.others[addr].ServeHTTP(w, r)
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
