@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,14 @@ func TestEndToEndWithNodeExporter(t *testing.T) {
 	nodeExporter := nodeExporterBinary(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "lotus-farcaster")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	// A plain `go build` still says what it is: module version and the commit it was built
+	// from (-buildvcs=true: this machine's GOFLAGS turn VCS stamping off).
+	if out, err := exec.Command(bin, "--version").Output(); err != nil || !regexp.MustCompile(`^lotus-farcaster, version \S+ \(revision: [0-9a-f]{12}`).Match(out) {
+		t.Errorf("--version of a plain go build: %q, %v", out, err)
 	}
 
 	sc := lotustest.Small()
