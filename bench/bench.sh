@@ -26,7 +26,7 @@ go build -o "$work/lotus-farcaster" .
 go build -o "$work/fakelotus" ./bench/fakelotus
 mkdir "$work/textfile"
 "$work/fakelotus" --scenario large --sectors "$sectors" --sealing "$sealing" --home "$work/home" \
-	>"$work/fake.out" 2>"$work/fake.err" &
+	>"$work/fake.out" 2>>"$work/fake.err" & # appending, so the file can be emptied between runs
 fake_pid=$!
 for _ in $(seq 600); do grep -q '^ready' "$work/fake.out" 2>/dev/null && break; sleep 0.1; done
 ready=$(grep '^ready' "$work/fake.out") || { echo "fake Lotus did not start:"; cat "$work/fake.err"; exit 1; }
