@@ -4,7 +4,6 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -48,42 +47,20 @@ func (Market) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Met
 	)
 }
 
-// datacap reads each distinct address once. No entry (null) and an address not on chain
-// hold no DataCap and get no series.
+// datacap reports the DataCap of each address with an entry: no entry (null) and an address
+// not on chain hold none and get no series.
 func datacap(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	addrs, addrErr := src.addresses()
-	caps := make(map[string]float64)
-	var mu sync.Mutex
-	var calls []func() error
-	for _, addr := range uniq(addressesOf(addrs)) {
-		calls = append(calls, func() error {
-			dc, err := src.Daemon.StateVerifiedClientStatus(ctx, addr, src.Head.Key())
-			switch {
-			case lotusapi.IsActorNotFound(err):
-				return nil
-			case err != nil:
-				return fmt.Errorf("DataCap of %s: %w", addr, err)
-			case dc != nil:
-				mu.Lock()
-				caps[addr] = dc.Float64()
-				mu.Unlock()
-			}
-			return nil
-		})
-	}
-	err := parallel(calls...)
-	for _, a := range addrs {
-		if c, ok := caps[a.address]; ok {
-			ch <- constMetric(datacapDesc, prometheus.GaugeValue, c, a.address, a.role, a.name)
+	return perAddress(src, ch, datacapDesc, func(addr string) (float64, bool, error) {
+		dc, err := src.Daemon.StateVerifiedClientStatus(ctx, addr, src.Head.Key())
+		switch {
+		case lotusapi.IsActorNotFound(err):
+			return 0, false, nil
+		case err != nil:
+			return 0, false, fmt.Errorf("DataCap of %s: %w", addr, err)
 		}
-	}
-	return joinErrs(addrErr, err)
-}
-
-func addressesOf(addrs []minerAddress) []string {
-	out := make([]string, len(addrs))
-	for i, a := range addrs {
-		out[i] = a.address
-	}
-	return out
+		if dc == nil {
+			return 0, false, nil
+		}
+		return dc.Float64(), true, nil
+	})
 }

@@ -48,42 +48,51 @@ func (Money) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 	return err
 }
 
-// walletBalances reads each distinct address once and reports it under every role it has.
-// An address that cannot be read loses only its own series.
+// walletBalances reports the balance of the miner's addresses and the local wallets. An
+// address not on chain (a key that never received funds) holds 0.
 func walletBalances(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
+	return perAddress(src, ch, walletBalanceDesc, func(addr string) (float64, bool, error) {
+		actor, err := src.Daemon.StateGetActor(ctx, addr, src.Head.Key())
+		switch {
+		case lotusapi.IsActorNotFound(err):
+			return 0, true, nil
+		case err != nil:
+			return 0, false, fmt.Errorf("balance of %s: %w", addr, err)
+		}
+		return actor.Balance.FIL(), true, nil
+	})
+}
+
+// perAddress reads a value of each distinct address of the miner and the node once, in
+// parallel, and reports it under every role the address has. read says whether the address
+// has a value; one whose read fails loses only its own series.
+func perAddress(src *Sources, ch chan<- prometheus.Metric, desc *prometheus.Desc, read func(addr string) (float64, bool, error)) error {
 	addrs, addrErr := src.addresses()
-	unique := make([]string, 0, len(addrs))
+	var unique []string
 	for _, a := range addrs {
 		unique = append(unique, a.address)
 	}
-	unique = uniq(unique)
-	balances := make(map[string]float64, len(unique))
+	values := make(map[string]float64)
 	var mu sync.Mutex
-	calls := make([]func() error, len(unique))
-	for i, addr := range unique {
-		calls[i] = func() error {
-			var balance float64 // an address not on chain (a key that never received funds) holds 0
-			actor, err := src.Daemon.StateGetActor(ctx, addr, src.Head.Key())
-			switch {
-			case lotusapi.IsActorNotFound(err):
-			case err != nil:
-				return fmt.Errorf("balance of %s: %w", addr, err)
-			default:
-				balance = actor.Balance.FIL()
+	var calls []func() error
+	for _, addr := range uniq(unique) {
+		calls = append(calls, func() error {
+			v, ok, err := read(addr)
+			if ok {
+				mu.Lock()
+				values[addr] = v
+				mu.Unlock()
 			}
-			mu.Lock()
-			balances[addr] = balance
-			mu.Unlock()
-			return nil
-		}
+			return err
+		})
 	}
-	balanceErr := parallel(calls...)
+	err := parallel(calls...)
 	for _, a := range addrs {
-		if b, ok := balances[a.address]; ok {
-			ch <- constMetric(walletBalanceDesc, prometheus.GaugeValue, b, a.address, a.role, a.name)
+		if v, ok := values[a.address]; ok {
+			ch <- constMetric(desc, prometheus.GaugeValue, v, a.address, a.role, a.name)
 		}
 	}
-	return joinErrs(addrErr, balanceErr)
+	return joinErrs(addrErr, err)
 }
 
 // allAddresses lists the miner's addresses in their roles and the node's local wallets. What
