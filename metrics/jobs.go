@@ -20,7 +20,7 @@ func (Jobs) needsLotusMiner() {}
 
 var (
 	jobsDesc = prometheus.NewDesc("lotus_miner_jobs",
-		"Sealing jobs by task and state; queued are scheduler requests not yet assigned to a worker.", []string{"task", "state"}, nil)
+		"Sealing jobs by task and state; queued are scheduler requests not yet assigned to a worker. Every state of every task a worker offers is written, 0 when there is none.", []string{"task", "state"}, nil)
 	jobStartDesc = prometheus.NewDesc("lotus_miner_job_start_timestamp_seconds",
 		"Unix time each sealing job started.", []string{"worker", "task", "sector", "state"}, nil)
 )
@@ -54,6 +54,9 @@ func shortTask(task string) string {
 	}
 	return task
 }
+
+// jobStates are the states of the contract, in the order a job goes through them.
+var jobStates = []string{"queued", "assigned", "prepared", "running", "ret-wait", "returned", "ret-done"}
 
 // jobState names WorkerJob.RunWait as the contract does.
 func jobState(runWait int) string {
@@ -106,13 +109,31 @@ func (Jobs) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metri
 	counts := make(map[key]int)
 	type series struct{ worker, task, sector, state string }
 	started := make(map[series]float64)
-	for workerID, list := range jobs {
-		worker, known := workers.names[workerID]
-		if !known {
-			// Lotus lists ret-wait jobs under worker IDs WorkerStats does not know.
-			worker = "unknown"
+	// A task a worker offers has a count in every state, 0 when idle, so a panel or an alert
+	// sees "none" rather than "no data".
+	for _, w := range workers.stats {
+		for _, task := range w.Tasks[:min(len(w.Tasks), maxItems)] {
+			for _, state := range jobStates {
+				if state == "queued" && diag == nil {
+					continue // the scheduler did not answer: unknown, not 0
+				}
+				k := key{shortTask(task), state}
+				counts[k] = counts[k] // an entry, 0 unless jobs count below
+			}
 		}
+	}
+	for workerID, list := range jobs {
 		for _, j := range list {
+			worker, known := workers.names[workerID]
+			switch {
+			case known:
+			case j.Hostname != "":
+				// Finished calls sit under the all-zero worker ID, with the hostname of the
+				// worker that ran them (lotus storage/sealer/stats.go WorkerJobs).
+				worker = j.Hostname
+			default:
+				worker = "unknown"
+			}
 			k := key{shortTask(j.Task), jobState(j.RunWait)}
 			counts[k]++
 			s := series{worker, k.task, strconv.FormatUint(j.Sector.Number, 10), k.state}

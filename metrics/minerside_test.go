@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 )
 
@@ -209,19 +210,37 @@ lotus_miner_sectors{state="WaitSeed"} 1
 	}
 }
 
-func TestJobs(t *testing.T) {
-	f := newFixture(t, nil, nil)
-	got, err := values(t, f, Jobs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+// jobCounts keeps the lotus_miner_jobs series of got.
+func jobCounts(got map[string]float64) map[string]float64 {
 	jobs := map[string]float64{}
 	for k, v := range got {
 		if strings.HasPrefix(k, "lotus_miner_jobs{") {
 			jobs[k] = v
 		}
 	}
-	want := map[string]float64{
+	return jobs
+}
+
+// idleJobs is lotus_miner_jobs of Small's workers with nothing to do: the 9 tasks its three
+// workers offer (AP FIN GET PC1 UNS; C1 FIN GET PC2; C2 PR2), each in the 7 states, at 0.
+func idleJobs() map[string]float64 {
+	want := map[string]float64{}
+	for _, task := range []string{"AP", "FIN", "GET", "PC1", "UNS", "C1", "PC2", "C2", "PR2"} {
+		for _, state := range []string{"queued", "assigned", "prepared", "running", "ret-wait", "returned", "ret-done"} {
+			want[`lotus_miner_jobs{state="`+state+`",task="`+task+`"}`] = 0
+		}
+	}
+	return want
+}
+
+func TestJobs(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	got, err := values(t, f, Jobs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := idleJobs()
+	for k, v := range map[string]float64{
 		`lotus_miner_jobs{state="running",task="PC1"}`:  1,
 		`lotus_miner_jobs{state="assigned",task="PC1"}`: 1,
 		`lotus_miner_jobs{state="assigned",task="FIN"}`: 1,
@@ -232,22 +251,69 @@ func TestJobs(t *testing.T) {
 		`lotus_miner_jobs{state="ret-done",task="C2"}`:  1,
 		`lotus_miner_jobs{state="queued",task="PC1"}`:   2,
 		`lotus_miner_jobs{state="queued",task="C2"}`:    1,
+	} {
+		want[k] = v
 	}
+	jobs := jobCounts(got)
 	if len(jobs) != len(want) {
-		t.Errorf("job counts %v, want %v", jobs, want)
+		t.Errorf("%d job counts, want %d: %v", len(jobs), len(want), jobs)
 	}
 	expectValues(t, got, want)
-	// Jobs on the all-zero worker ID, unknown to WorkerStats, keep their series as worker "unknown";
-	// the two fetches of sector 55089 on one worker are one series.
+	// Finished calls sit on the all-zero worker ID, which WorkerStats does not list: they
+	// carry the hostname of the worker that ran them. The two fetches of sector 55089 on
+	// one worker are one series.
 	expectValues(t, got, map[string]float64{
 		// 2025-05-27 01:11:28 +02:00, and so on: Unix times, however late the file is read.
-		`lotus_miner_job_start_timestamp_seconds{sector="55085",state="ret-wait",task="C2",worker="unknown"}`:           1748301088,
-		`lotus_miner_job_start_timestamp_seconds{sector="55084",state="ret-done",task="C2",worker="unknown"}`:           1748298187,
+		`lotus_miner_job_start_timestamp_seconds{sector="55085",state="ret-wait",task="C2",worker="gpu-2"}`:             1748301088,
+		`lotus_miner_job_start_timestamp_seconds{sector="55086",state="returned",task="C1",worker="sealer-1"}`:          1748301992,
+		`lotus_miner_job_start_timestamp_seconds{sector="55084",state="ret-done",task="C2",worker="gpu-2"}`:             1748298187,
 		`lotus_miner_job_start_timestamp_seconds{sector="55089",state="running",task="GET",worker="sealer-1/6f1e2d3c"}`: 1748302176.071946025,
 	})
 	if n := len(got) - len(jobs); n != 8 {
 		t.Errorf("%d start series, want 8 (9 jobs, two fetches merged)", n)
 	}
+}
+
+// An idle miner has a 0 for each task its workers offer in each state, not "no data"; a
+// job whose hostname Lotus does not know is on worker "unknown".
+func TestJobsIdle(t *testing.T) {
+	sc := lotustest.Small()
+	sc.Jobs, sc.SchedRequests = nil, nil
+	f := newFixture(t, sc, nil)
+	got, err := values(t, f, Jobs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jobs := jobCounts(got); len(jobs) != 63 || len(got) != 63 {
+		t.Errorf("%d job counts, %d series; want 63 zeros: %v", len(jobs), len(got), got)
+	}
+	expectValues(t, got, idleJobs())
+
+	sc = lotustest.Small()
+	sc.Jobs = map[string][]lotusapi.WorkerJob{"00000000-0000-0000-0000-000000000000": {
+		{Sector: lotusapi.SectorID{Miner: 1234, Number: 7}, Task: "seal/v0/commit/2", RunWait: -1, Start: time.Unix(1748301088, 0)},
+	}}
+	got, _ = values(t, newFixture(t, sc, nil), Jobs{})
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_job_start_timestamp_seconds{sector="7",state="ret-wait",task="C2",worker="unknown"}`: 1748301088,
+	})
+}
+
+// Without the scheduler's answer the queued counts are unknown: absent, not 0.
+func TestJobsWithoutSchedDiag(t *testing.T) {
+	f := newFixture(t, nil, func(s *lotustest.Server) {
+		s.SetFault("miner", "SealingSchedDiag", lotustest.Fault{Message: "scheduler busy"})
+	})
+	got, err := values(t, f, Jobs{})
+	if err == nil || !strings.Contains(err.Error(), "scheduler busy") {
+		t.Errorf("error %v, want SealingSchedDiag's", err)
+	}
+	for k := range jobCounts(got) {
+		if strings.Contains(k, `state="queued"`) {
+			t.Errorf("%s written without the scheduler's answer", k)
+		}
+	}
+	expectValues(t, got, map[string]float64{`lotus_miner_jobs{state="running",task="GET"}`: 2, `lotus_miner_jobs{state="running",task="UNS"}`: 0})
 }
 
 func TestWorkers(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -59,8 +60,12 @@ func (h *minerHandler) WorkerStats(context.Context) (map[string]lotusapi.WorkerS
 	return h.s.Workers, nil
 }
 
+// WorkerJobs answers {} when there are none: Lotus builds the map with make
+// (storage/sealer/stats.go), so it is never null.
 func (h *minerHandler) WorkerJobs(context.Context) (map[string][]lotusapi.WorkerJob, error) {
-	return h.s.Jobs, nil
+	out := map[string][]lotusapi.WorkerJob{}
+	maps.Copy(out, h.s.Jobs)
+	return out, nil
 }
 
 // schedDiag is SealingSchedDiag's answer in Lotus's shape. The manager's call tracking is not
