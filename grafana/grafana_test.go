@@ -34,9 +34,12 @@ const (
 	dashboardFile  = "lotus-farcaster.json"
 	rulesFile      = "alerts.yml"
 	lintConfigFile = ".lint"
-	// The dashboard and the rules use only the metric contract's names (a copy of the
-	// project's shared metrics-contract.md, v2), which every later version of the exporter keeps.
+	// The dashboard and the rules use the metric contract's names (a copy of the project's
+	// shared metrics-contract.md, v3), which every later version of the exporter keeps, and
+	// the few more the exporter shipped with them writes (its catalogue, which a test ties to
+	// the code).
 	catalogueFile = "testdata/metrics-contract.md"
+	exporterFile  = "../docs/metrics.md"
 
 	// emptyWhenHealthy in a panel's description marks a panel that shows nothing on a
 	// healthy miner; the end-to-end test lets its queries return no series.
@@ -249,16 +252,19 @@ func TestMetricNames(t *testing.T) {
 // node_exporter's textfile metrics.
 func catalogue(t *testing.T) map[string]bool {
 	t.Helper()
-	data, err := os.ReadFile(catalogueFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^\|\s*(lotus_[a-z0-9_]+)\s*\|`).FindAllStringSubmatch(string(data), -1) {
-		names[m[1]] = true
-	}
-	if len(names) < 40 {
-		t.Fatalf("%s: only %d metrics found in its tables", catalogueFile, len(names))
+	for _, file := range []string{catalogueFile, exporterFile} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := regexp.MustCompile(`(?m)^\|\s*(lotus_[a-z0-9_]+)\s*\|`).FindAllStringSubmatch(string(data), -1)
+		if len(found) < 40 {
+			t.Fatalf("%s: only %d metrics found in its tables", file, len(found))
+		}
+		for _, m := range found {
+			names[m[1]] = true
+		}
 	}
 	for _, n := range nodeExporterMetrics {
 		names[n] = true
@@ -1028,4 +1034,51 @@ func (p *promAPI) alerts() (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// The block panel says when no block has been seen since counting began, with the time
+// since then, instead of staying empty; once a block is seen, the time since that block.
+// promtool evaluates the panel's own query against two miners, one of each kind.
+func TestBlockPanelBeforeTheFirstBlock(t *testing.T) {
+	promtool := promtool(t)
+	var expr string
+	for _, p := range loadDashboard(t).allPanels() {
+		if p.Title == "Time since last block" && len(p.Targets) == 1 {
+			expr = strings.NewReplacer("$job", ".*", "$instance", ".*", "$miner_id", ".*").Replace(p.Targets[0].Expr)
+		}
+	}
+	if expr == "" {
+		t.Fatal(`no panel "Time since last block" with one query`)
+	}
+	quoted, err := json.Marshal(expr) // a JSON string is a YAML string
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At 10m: f01234 has counted since 60 s and won nothing (540 s); f05678 counted since
+	// 120 s and won a block at 300 s (300 s ago).
+	test := `tests:
+  - interval: 1m
+    input_series:
+      - series: 'lotus_miner_blocks_counted_since_timestamp_seconds{job="node",instance="h:9100",miner_id="f01234"}'
+        values: '60x10'
+      - series: 'lotus_miner_blocks_counted_since_timestamp_seconds{job="node",instance="h:9100",miner_id="f05678"}'
+        values: '120x10'
+      - series: 'lotus_miner_last_block_won_timestamp_seconds{job="node",instance="h:9100",miner_id="f05678"}'
+        values: '300x10'
+    promql_expr_test:
+      - expr: ` + string(quoted) + `
+        eval_time: 10m
+        exp_samples:
+          - labels: '{job="node",instance="h:9100",miner_id="f01234",since="none seen since counting began"}'
+            value: 540
+          - labels: '{job="node",instance="h:9100",miner_id="f05678",since="last block won"}'
+            value: 300
+`
+	file := filepath.Join(t.TempDir(), "block_panel_test.yml")
+	if err := os.WriteFile(file, []byte(test), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "test", "rules", file).CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules: %v\n%s", err, out)
+	}
 }

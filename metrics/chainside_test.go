@@ -143,13 +143,36 @@ func TestRewardsAfterAGap(t *testing.T) {
 		t.Errorf("%d tipsets read, want 245 (the gap, 5 rescanned, the head known)", n)
 	}
 
-	st = NewState()
-	st.update(func(f *stateFile) { f.Rewards = &rewardsState{Height: head - 3000, Blocks: 7, WinCount: 9} })
-	got, err = chainRun(t, fake, Rewards{}, st, now)
-	if err == nil || !strings.Contains(err.Error(), "3000 epochs since the last run, more than 2880") {
-		t.Errorf("error %v, want the skipped gap said", err)
+}
+
+// After a pause longer than a day the newest 2880 epochs are read and counted, and the run
+// says how many epochs before them were not.
+func TestRewardsAfterAPauseOfMoreThanADay(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	t.Cleanup(fake.Close)
+	head := sc.Head.Height // 4999873: f01234 won a block with one win
+	now := func() time.Time { return time.Unix(int64(sc.Head.Blocks[0].Timestamp)+5, 0) }
+	st := NewState()
+	if _, err := chainRun(t, fake, Rewards{}, st, now()); err != nil {
+		t.Fatal(err)
 	}
-	expectValues(t, got, map[string]float64{`lotus_miner_blocks_won_total{}`: 8, `lotus_miner_win_count_total{}`: 10})
+	// 3000 epochs later: the newest 2880 are head+121 to head+3000, so the block at head+50
+	// falls in the 120 skipped epochs, those at head+500 (2 wins) and head+3000 (3) count.
+	fake.Update(func(sc *lotustest.Scenario) {
+		sc.Advance(3000, lotustest.Epochs{Won: map[int64]int64{head + 50: 1, head + 500: 2, head + 3000: 3}})
+	})
+	got, err := chainRun(t, fake, Rewards{}, st, now())
+	if err == nil || err.Error() != "3000 epochs since the last run, more than 2880: the newest 2880 were read, blocks won in the 120 epochs before them (4999874 to 4999993) are not counted" {
+		t.Errorf("error %v, want the skipped epochs said", err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_blocks_won_total{}`:                 3,
+		`lotus_miner_win_count_total{}`:                  6,
+		`lotus_miner_last_block_won_timestamp_seconds{}`: 1598306400 + (4999873+3000)*30,
+		// Counting began at the first run's head, 4999873.
+		`lotus_miner_blocks_counted_since_timestamp_seconds{}`: 1598306400 + 4999873*30,
+	})
 }
 
 func TestExpectedBlocksPerDay(t *testing.T) {
@@ -375,3 +398,20 @@ func TestNullIsNotZero(t *testing.T) {
 }
 
 func itoa(n int64) string { return big.NewInt(n).String() }
+
+// Null is StateMinerPartitions' answer for an empty deadline; null for every deadline of a
+// miner whose chain counts 55081 live sectors contradicts the chain: a failure, not zeros.
+func TestPartitionsContradictingTheChain(t *testing.T) {
+	f := newFixture(t, nil, func(s *lotustest.Server) {
+		s.SetFault("daemon", "StateMinerPartitions", lotustest.Fault{Kind: lotustest.FaultNull})
+	})
+	got, err := values(t, f, Proving{})
+	if err == nil || !strings.Contains(err.Error(), "the partitions hold 0 live, 0 active, 0 faulty sectors, but StateMinerSectorCount counts 55081, 55046, 12") {
+		t.Errorf("error %v, want the contradiction said", err)
+	}
+	expectValues(t, got, map[string]float64{
+		`lotus_miner_onchain_sectors{state="live"}`:            55081,
+		`lotus_miner_deadline_partitions_proven{deadline="17"}`: 2,
+	}, `lotus_miner_deadline_partitions{deadline="9"}`, `lotus_miner_deadline_sectors{deadline="0",state="live"}`,
+		`lotus_miner_deadline_partitions_provable{deadline="17"}`)
+}

@@ -30,6 +30,8 @@ var (
 		"Block rewards of those blocks: WinCount times the reward actor's ThisEpochReward divided by 5, without message tips, in FIL.", nil, nil)
 	lastBlockWonDesc = prometheus.NewDesc("lotus_miner_last_block_won_timestamp_seconds",
 		"Unix time of the newest block won by this miner that the exporter has seen.", nil, nil)
+	countedSinceDesc = prometheus.NewDesc("lotus_miner_blocks_counted_since_timestamp_seconds",
+		"Unix time of the epoch the exporter started counting blocks won at: the counters cover the chain since then, so no last block won means none since then.", nil, nil)
 	expectedBlocksDesc = prometheus.NewDesc("lotus_miner_expected_blocks_per_day",
 		"Blocks the miner should win a day at its share of the network's power: 2880 × (1 − e^(−5 × miner QA power ÷ network QA power)); 0 below the consensus minimum power.", nil, nil)
 )
@@ -87,11 +89,15 @@ func (Rewards) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	if next.LastWon > 0 {
 		ch <- constMetric(lastBlockWonDesc, prometheus.GaugeValue, float64(next.LastWon))
 	}
+	genesis, genesisErr := src.Genesis()
+	if genesisErr == nil {
+		ch <- constMetric(countedSinceDesc, prometheus.GaugeValue, src.epochTime(genesis, next.From))
+	}
 	power, powerErr := src.Power()
 	if powerErr == nil {
 		ch <- constMetric(expectedBlocksDesc, prometheus.GaugeValue, expectedBlocksPerDay(power))
 	}
-	return joinErrs(countErr, powerErr)
+	return joinErrs(countErr, genesisErr, powerErr)
 }
 
 // countBlocks reads the tipsets after prev.Height up to the head (and the last
@@ -105,13 +111,14 @@ func countBlocks(ctx context.Context, src *Sources, prev rewardsState) (rewardsS
 	lo := head // the first run starts counting at the head
 	switch {
 	case prev.Height == 0:
+		next.From = head
 	case head-prev.Height > maxGap:
-		gapErr = fmt.Errorf("%d epochs since the last run, more than %d: blocks won in that gap are not counted", head-prev.Height, maxGap)
+		// Only the newest day is read: one run must stay short whatever the pause was.
+		lo = head - maxGap + 1
+		gapErr = fmt.Errorf("%d epochs since the last run, more than %d: the newest %d were read, blocks won in the %d epochs before them (%d to %d) are not counted",
+			head-prev.Height, maxGap, maxGap, lo-1-prev.Height, prev.Height+1, lo-1)
 	default:
 		lo = max(prev.From, min(prev.Height, head)+1-rescanEpochs)
-	}
-	if lo == head {
-		next.From = head
 	}
 
 	heights := make([]int64, 0, head-lo+1)

@@ -204,6 +204,16 @@ func (s *Scenario) parents() map[string]*lotusapi.TipSet {
 	return byKey
 }
 
+// byFirstBlock indexes Chain by the CID of each tipset's first block, which no other tipset
+// shares: a walk of thousands of parents then builds no key string per step.
+func (s *Scenario) byFirstBlock() map[string]*lotusapi.TipSet {
+	out := make(map[string]*lotusapi.TipSet, len(s.Chain))
+	for _, ts := range s.Chain {
+		out[ts.Cids[0].Root] = ts
+	}
+	return out
+}
+
 // canonical returns the tipsets of Chain on the chain of the head, oldest first.
 func (s *Scenario) canonical() []*lotusapi.TipSet {
 	byKey := s.parents()
@@ -230,9 +240,9 @@ func (h *daemonHandler) ChainGetTipSetByHeight(_ context.Context, height int64, 
 	case height == 0:
 		return h.s.Genesis, nil
 	}
-	byKey := h.s.parents()
+	byFirst := h.s.byFirstBlock()
 	for ts.Height > height {
-		parent, ok := byKey[keyString(ts.Blocks[0].Parents)]
+		parent, ok := byFirst[ts.Blocks[0].Parents[0].Root]
 		if !ok {
 			return nil, fmt.Errorf("lotustest: the scenario holds no tipset before height %d", ts.Height)
 		}
