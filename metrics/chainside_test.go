@@ -410,7 +410,7 @@ func TestPartitionsContradictingTheChain(t *testing.T) {
 		t.Errorf("error %v, want the contradiction said", err)
 	}
 	expectValues(t, got, map[string]float64{
-		`lotus_miner_onchain_sectors{state="live"}`:            55081,
+		`lotus_miner_onchain_sectors{state="live"}`:             55081,
 		`lotus_miner_deadline_partitions_proven{deadline="17"}`: 2,
 	}, `lotus_miner_deadline_partitions{deadline="9"}`, `lotus_miner_deadline_sectors{deadline="0",state="live"}`,
 		`lotus_miner_deadline_partitions_provable{deadline="17"}`)

@@ -195,6 +195,9 @@ func terminatedSectors(src *Sources) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ps.contradiction != nil {
+		return nil, ps.contradiction
+	}
 	var out []uint64
 	for i, parts := range ps.partitions {
 		if ps.partErrs[i] != nil {

@@ -4,6 +4,7 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,27 +50,23 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	if err := src.needDaemon(true); err != nil {
 		return err
 	}
-	d, id, tsk := src.Daemon, src.MinerID, src.Head.Key()
 	var (
 		ps         *provingState
-		count      lotusapi.MinerSectors
 		genesis    *lotusapi.TipSet
-		countErr   error
 		genesisErr error
 	)
 	err := parallel(
 		func() (err error) { ps, err = src.proving(); return err },
-		func() error { count, countErr = d.StateMinerSectorCount(ctx, id, tsk); return nil },
 		func() error { genesis, genesisErr = src.Genesis(); return nil },
 	)
 	if err != nil {
-		return joinErrs(err, countErr)
+		return err
 	}
 	info, deadlines, partitions := ps.info, ps.deadlines, ps.partitions
-	if countErr == nil {
-		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Live), "live")
-		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Active), "active")
-		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(count.Faulty), "faulty")
+	if ps.countErr == nil {
+		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(ps.count.Live), "live")
+		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(ps.count.Active), "active")
+		ch <- constMetric(onchainSectorsDesc, prometheus.GaugeValue, float64(ps.count.Faulty), "faulty")
 	}
 	ch <- constMetric(deadlineIndexDesc, prometheus.GaugeValue, float64(info.Index))
 	ch <- constMetric(periodStartDesc, prometheus.GaugeValue, float64(info.PeriodStart))
@@ -81,7 +78,7 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 		}
 		ch <- constMetric(deadlineProvenDesc, prometheus.GaugeValue, float64(dl.PostSubmissions.Count()), label)
 		ch <- constMetric(deadlineDailyFeeDesc, prometheus.GaugeValue, dl.DailyFee.FIL(), label)
-		if ps.partErrs[i] != nil {
+		if ps.partErrs[i] != nil || ps.contradiction != nil {
 			continue // leave this deadline's counts out rather than report zeros
 		}
 		ch <- constMetric(deadlinePartitionsDesc, prometheus.GaugeValue, float64(len(partitions[i])), label)
@@ -105,17 +102,22 @@ func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 			sectorDetails(ch, label, partitions[i])
 		}
 	}
-	return joinErrs(append([]error{countErr, genesisErr}, ps.partErrs...)...)
+	return joinErrs(append([]error{ps.countErr, ps.contradiction, genesisErr}, ps.partErrs...)...)
 }
 
 // provingState is the miner's deadlines and their partitions at the head, read once per run
 // for the collectors that need them. partErrs[i] is set when deadline i's partitions could
-// not be read: that deadline alone loses its series.
+// not be read: that deadline alone loses its series. contradiction is set when the
+// partitions do not hold the sectors the chain counts (a node answering null for every
+// deadline, say): then no partition can be believed.
 type provingState struct {
-	info       *lotusapi.DeadlineInfo
-	deadlines  []lotusapi.Deadline
-	partitions [][]lotusapi.Partition
-	partErrs   []error
+	info          *lotusapi.DeadlineInfo
+	deadlines     []lotusapi.Deadline
+	partitions    [][]lotusapi.Partition
+	partErrs      []error
+	count         lotusapi.MinerSectors
+	countErr      error
+	contradiction error
 }
 
 func (s *Sources) readProving(ctx context.Context) (*provingState, error) {
@@ -150,8 +152,35 @@ func (s *Sources) readProving(ctx context.Context) (*provingState, error) {
 			return nil
 		}
 	}
+	calls = append(calls, func() error {
+		ps.count, ps.countErr = d.StateMinerSectorCount(ctx, id, tsk)
+		return nil
+	})
 	_ = parallel(calls...) // each deadline keeps its own error
+	ps.contradiction = ps.checkCounts()
 	return ps, nil
+}
+
+// checkCounts compares the sectors of the partitions with StateMinerSectorCount, which Lotus
+// sums over the same partitions at the same tipset (node/impl/full/state.go): any difference
+// means an answer is wrong. Without every answer there is nothing to compare.
+func (ps *provingState) checkCounts() error {
+	if ps.countErr != nil || slices.ContainsFunc(ps.partErrs, func(err error) bool { return err != nil }) {
+		return nil
+	}
+	var live, active, faulty uint64
+	for _, parts := range ps.partitions {
+		for _, p := range parts {
+			live += p.LiveSectors.Count()
+			active += p.ActiveSectors.Count()
+			faulty += p.FaultySectors.Count()
+		}
+	}
+	if live != ps.count.Live || active != ps.count.Active || faulty != ps.count.Faulty {
+		return fmt.Errorf("the partitions hold %d live, %d active, %d faulty sectors, but StateMinerSectorCount counts %d, %d, %d: partition counts left out",
+			live, active, faulty, ps.count.Live, ps.count.Active, ps.count.Faulty)
+	}
+	return nil
 }
 
 // plausibleDeadlines refuses a proving state no miner actor can have, before it sizes
