@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,7 +83,10 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 	fmt.Fprintf(out, "  file:       %s\n  chosen by:  %s\n", target, how)
 	if target != "-" {
 		// The counters kept by real runs, read only: a check changes nothing.
-		src.State = loadState(discardLog, textfile.StatePath(target), src.MinerID)
+		var bad error
+		if src.State, bad = loadState(textfile.StatePath(target), src.MinerID, src.Head); bad != nil {
+			fmt.Fprintf(out, "  note:       the state file will be set aside and counting start again: %v\n", bad)
+		}
 	}
 	src.Options = metrics.Options{SectorDetails: c.sectorDetails, Grace: c.grace}
 	collectors := c.collectors
@@ -124,9 +126,6 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 	return problems
 }
 
-// discardLog drops what a check need not say twice.
-var discardLog = slog.New(slog.DiscardHandler)
-
 // fixFor names the fix of a collector's failure when the cause has one.
 func fixFor(err error) string {
 	var ce *lotusapi.CallError
@@ -137,6 +136,8 @@ func fixFor(err error) string {
 		return "the API is slow: raise --timeout, or look at the node's load"
 	case errors.As(err, &ce) && ce.Kind == lotusapi.KindPermission:
 		return permissionFix(ce.API)
+	case metrics.IsNotAMiner(err):
+		return notAMinerFix
 	case errors.As(err, &ce) && ce.Kind == lotusapi.KindUnauthorized:
 		return "the token is not this node's: take it from the node's repo"
 	}
@@ -199,22 +200,13 @@ func apiVersion(v uint32) string {
 
 // checkTarget resolves the file a run would write and how its folder was chosen.
 func checkTarget(c config, src *metrics.Sources) (target, how string, err error) {
-	switch {
-	case c.output == "-":
-		return "-", "--output (stdout)", nil
-	case c.output != "":
-		return c.output, "--output", nil
-	case c.textfileDir != "":
-		how = "--textfile-dir"
-	case c.demo:
-		how = "--demo writes to the current folder"
-	default:
-		d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
-		if err != nil {
-			return "", "", err
-		}
-		how = d.How
+	dir, how, err := outputDir(c)
+	if err != nil {
+		return "", "", err
 	}
-	target, err = outputPath(c, src)
+	if c.output == "-" {
+		return "-", how, nil
+	}
+	target, err = outputPath(c, dir, src)
 	return target, how, err
 }

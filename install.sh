@@ -760,10 +760,15 @@ start_timers() {
 
 # ---------------------------------------------------------------- undoing
 
-# exporter_files DIR: the files lotus-farcaster writes into DIR for each miner ID:
-# lotus-ID.prom, .lotus-ID.prom.lock, .lotus-ID.prom.state, and the .tmp files a killed run leaves.
+# exporter_files DIR: the files lotus-farcaster writes into DIR: for each miner ID
+# lotus-ID.prom, .lotus-ID.prom.lock, .lotus-ID.prom.state (and .state.bad, one set aside),
+# the .tmp files a killed run leaves; and each job's .lotus-farcaster.HASH.lock.
 exporter_files() {
 	local f name id
+	for f in "$(host "$1")"/.lotus-farcaster.*.lock; do
+		name=${f##*/}
+		[[ -e $f && $name =~ ^\.lotus-farcaster\.[0-9a-f]{16}\.lock$ ]] && printf '%s\n' "$1/$name"
+	done
 	for f in "$(host "$1")"/lotus-*.prom "$(host "$1")"/.lotus-*.prom.*; do
 		name=${f##*/}
 		id=${name#.}
@@ -771,7 +776,7 @@ exporter_files() {
 		id=${id%%.*}
 		[[ -e $f && $id =~ ^[ft]0[0-9]+$ ]] || continue
 		case $name in
-		"lotus-$id.prom" | ".lotus-$id.prom.lock" | ".lotus-$id.prom.state" | ".lotus-$id.prom."*.tmp) printf '%s\n' "$1/$name" ;;
+		"lotus-$id.prom" | ".lotus-$id.prom.lock" | ".lotus-$id.prom.state" | ".lotus-$id.prom.state.bad" | ".lotus-$id.prom."*.tmp) printf '%s\n' "$1/$name" ;;
 		esac
 	done
 }

@@ -254,11 +254,11 @@ func cronTick(t *testing.T, root string) {
 	}
 }
 
-// exporterLeftovers writes what the exporter leaves beside its file: its state, and the temp
-// files of a run that was killed while writing.
+// exporterLeftovers writes what the exporter leaves beside its file: its state, a state it
+// set aside, and the temp files of a run that was killed while writing.
 func exporterLeftovers(t *testing.T, root, dir, id string) {
 	t.Helper()
-	for _, name := range []string{".lotus-" + id + ".prom.state", ".lotus-" + id + ".prom.123456.tmp", ".lotus-" + id + ".prom.state.654321.tmp"} {
+	for _, name := range []string{".lotus-" + id + ".prom.state", ".lotus-" + id + ".prom.state.bad", ".lotus-" + id + ".prom.123456.tmp", ".lotus-" + id + ".prom.state.654321.tmp"} {
 		writeHostFile(t, root, filepath.Join(dir, name), "x\n", 0o644)
 	}
 }
@@ -352,9 +352,10 @@ func TestInstallCron(t *testing.T) {
 	sameSnapshot(t, "--uninstall --dry-run", before, rootSnapshot(t, root))
 	wantContains(t, "--uninstall --dry-run output", out, "would remove /usr/local/bin/lotus-farcaster")
 	out = mustInstall(t, "--root", root, "--uninstall")
-	for _, name := range []string{"lotus-f01234.prom", ".lotus-f01234.prom.lock", ".lotus-f01234.prom.state", ".lotus-f01234.prom.123456.tmp", ".lotus-f01234.prom.state.654321.tmp"} {
+	for _, name := range []string{"lotus-f01234.prom", ".lotus-f01234.prom.lock", ".lotus-f01234.prom.state", ".lotus-f01234.prom.state.bad", ".lotus-f01234.prom.123456.tmp", ".lotus-f01234.prom.state.654321.tmp"} {
 		wantContains(t, "uninstall output", out, "removed "+textDir+"/"+name+"\n")
 	}
+	wantContains(t, "uninstall output", out, "removed "+textDir+"/.lotus-farcaster.") // the job's lock
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 	if out := mustInstall(t, "--root", root, "--uninstall"); !strings.Contains(out, "nothing to uninstall") {
 		t.Errorf("a second --uninstall: %q", out)

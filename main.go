@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -121,6 +122,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(ctx, c, daemonEP, minerEP, discoveryFailed, stdout)
 	}
 
+	dir, _, err := outputDir(c)
+	if err != nil {
+		log.Error("nothing written", "err", err)
+		return exitNotWritten
+	}
+	if !c.demo && c.output != "-" {
+		// Before any call: a run that overlaps the last one costs the node nothing.
+		unlock, err := textfile.Lock(jobLockPath(c, dir, daemonEP, minerEP))
+		if err != nil {
+			log.Error("nothing written", "err", err)
+			return exitNotWritten
+		}
+		defer unlock()
+	}
+
 	node := metrics.ConnectNode(ctx, daemonEP, minerEP, start)
 	defer node.Close()
 	logAPIProblems(log, node, daemonEP, minerEP)
@@ -129,7 +145,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var wg sync.WaitGroup
 	codes := make([]int, len(runs))
 	for i, r := range runs {
-		wg.Go(func() { codes[i] = r.run(ctx, c, log) })
+		wg.Go(func() { codes[i] = r.run(ctx, c, dir, log) })
 	}
 	wg.Wait()
 	code := slices.Max(codes)
@@ -167,14 +183,14 @@ func minerRuns(ctx context.Context, c config, node *metrics.Node) []minerRun {
 	return runs
 }
 
-// run collects this miner's metrics and writes its file and state.
-func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
+// run collects this miner's metrics and writes its file into dir (see outputPath) and its state.
+func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logger) int {
 	if r.label != "" {
 		log = log.With("miner", r.label)
 	}
 	src := r.src
 	src.Options = metrics.Options{SectorDetails: c.sectorDetails, Grace: c.grace}
-	target, err := outputPath(c, src)
+	target, err := outputPath(c, dir, src)
 	if err != nil {
 		log.Error("nothing written", "err", err)
 		return exitNotWritten
@@ -190,7 +206,16 @@ func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
 		}
 		defer unlock()
 		statePath = textfile.StatePath(target)
-		src.State = loadState(log, statePath, src.MinerID)
+		var bad error
+		if src.State, bad = loadState(statePath, src.MinerID, src.Head); bad != nil {
+			// Kept for a look, out of the way: the next run finds no state and counts on.
+			if err := os.Rename(statePath, statePath+".bad"); err != nil {
+				log.Warn("state file unusable and could not be set aside; counting starts again, and nothing is kept", "file", statePath, "reason", bad, "err", err)
+				statePath = "" // writing it would fail the same way every run
+			} else {
+				log.Warn("state file set aside; counting starts again", "file", statePath, "reason", bad, "set_aside", statePath+".bad")
+			}
+		}
 	}
 
 	collectors := c.collectors
@@ -198,7 +223,7 @@ func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
 		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)
 	}
 	result := metrics.Execute(ctx, src, collectors)
-	failed := logFailures(log, result, c.timeout)
+	failed := logFailures(log, result, src.MinerID, c.timeout)
 
 	families, err := gather(result, src.MinerID)
 	if err != nil {
@@ -231,21 +256,22 @@ func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
 	return exitOK
 }
 
-// loadState reads the miner's state; a missing or unreadable file starts afresh.
-func loadState(log *slog.Logger, path, minerID string) *metrics.State {
+// loadState reads the miner's state. A missing file starts afresh; so does one that cannot be
+// believed, and bad says why: not a regular file of this user's (in a folder others reach,
+// a planted state would set the counters), unreadable, or contradicting itself or the chain.
+func loadState(path, minerID string, head *lotusapi.TipSet) (st *metrics.State, bad error) {
 	f, err := textfile.OpenNoFollow(path, os.O_RDONLY)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			log.Debug("state not read; counting starts again", "file", path, "err", err)
-		}
-		return metrics.NewState()
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return metrics.NewState(), nil
+	case err != nil:
+		return metrics.NewState(), err
 	}
 	defer f.Close()
-	st, err := metrics.ReadState(f, minerID)
-	if err != nil {
-		log.Debug("state not read; counting starts again", "file", path, "err", err)
+	if owner, ok := textfile.Owner(f); !ok || owner != os.Getuid() {
+		return metrics.NewState(), fmt.Errorf("owned by uid %d, not by the user running lotus-farcaster (%d)", owner, os.Getuid())
 	}
-	return st
+	return metrics.ReadState(f, minerID, head)
 }
 
 // logAPIProblems says once per API why it is not usable, in words that name the fix.
@@ -275,9 +301,10 @@ func apiProblem(err error) string {
 
 // logFailures writes one stderr line per cause, not per collector: an API that was down is
 // already said, a slow node that made several collectors run out of time is one line, a
-// token that lacks a permission is one line per API, and one failed lookup shared by
-// several collectors (StateMinerInfo, say) is one line.
-func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (failed bool) {
+// token that lacks a permission is one line per API, a miner ID the chain has no miner for
+// is one line, and one failed lookup shared by several collectors (StateMinerInfo, say) is
+// one line.
+func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout time.Duration) (failed bool) {
 	type cause struct{ msg, fix string }
 	var order []cause
 	byCause := map[cause][]string{}
@@ -299,6 +326,8 @@ func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (
 			c = cause{"collectors ran out of time; raise --timeout or look at the slow Lotus API", ""}
 		case errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission:
 			c = cause{fmt.Sprintf("the %s API token lacks the %q permission", ce.API, need[ce.API]), permissionFix(ce.API)}
+		case metrics.IsNotAMiner(o.Err):
+			c = cause{fmt.Sprintf("the daemon knows no miner %s at its head", minerID), notAMinerFix}
 		default:
 			c = cause{oneLine(o.Err), ""}
 		}
@@ -322,6 +351,9 @@ func logFailures(log *slog.Logger, result *metrics.Run, timeout time.Duration) (
 	}
 	return len(result.Failed()) > 0
 }
+
+// notAMinerFix says what to look at when the chain has no miner of the ID the run reads.
+const notAMinerFix = "check the miner ID (--miner), and that the daemon runs on the miner's network"
 
 // permissionRank orders Lotus's permissions; each includes those before it.
 func permissionRank(p string) int { return slices.Index([]string{"read", "write", "sign", "admin"}, p) }
@@ -367,24 +399,48 @@ func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", ";
 // textfileName is what outputPath writes; the miner ID keeps two miners on one host apart.
 var textfileName = regexp.MustCompile(`^lotus-([ft]0[0-9]+)\.prom$`)
 
-// outputPath resolves --output / --textfile-dir. When lotus-miner is down its ID is
-// unknown; if the folder holds exactly one file of ours, that miner's file is rewritten
-// (with lotus_up{api="miner"} 0) so its alerts fire instead of going stale silently.
-func outputPath(c config, src *metrics.Sources) (string, error) {
+// outputDir is the folder a run writes into, and how it was chosen: --output's, else
+// --textfile-dir, else the current one for --demo (never put demo data where node_exporter
+// would serve it), else node_exporter's textfile folder.
+func outputDir(c config) (dir, how string, err error) {
+	switch {
+	case c.output == "-":
+		return "", "--output (stdout)", nil
+	case c.output != "":
+		return filepath.Dir(c.output), "--output", nil
+	case c.textfileDir != "":
+		return c.textfileDir, "--textfile-dir", nil
+	case c.demo:
+		return ".", "--demo writes to the current folder", nil
+	}
+	d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
+	return d.Path, d.How, err
+}
+
+// jobLockPath is the lock of this job: the runs of one cron line, whatever miner ID they
+// will learn from lotus-miner. It names the APIs and the output, never a token.
+func jobLockPath(c config, dir string, daemon, miner *lotusapi.Endpoint) string {
+	h := sha256.New()
+	for _, part := range append([]string{endpointURL(daemon), endpointURL(miner), c.output}, c.miners...) {
+		fmt.Fprintf(h, "%q\n", part)
+	}
+	return filepath.Join(dir, fmt.Sprintf("lotus-farcaster.%x", h.Sum(nil)[:8])) // Lock adds the dot and .lock
+}
+
+func endpointURL(ep *lotusapi.Endpoint) string {
+	if ep == nil {
+		return ""
+	}
+	return ep.URL
+}
+
+// outputPath is the file a run writes: --output, else lotus-<miner id>.prom in dir. When
+// lotus-miner is down its ID is unknown; if the folder holds exactly one file of ours, that
+// miner's file is rewritten (with lotus_up{api="miner"} 0) so its alerts fire instead of
+// going stale silently.
+func outputPath(c config, dir string, src *metrics.Sources) (string, error) {
 	if c.output != "" {
 		return c.output, nil
-	}
-	dir := c.textfileDir
-	switch {
-	case dir != "":
-	case c.demo:
-		dir = "." // never put demo data where node_exporter would serve it
-	default:
-		d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
-		if err != nil {
-			return "", err
-		}
-		dir = d.Path
 	}
 	if src.MinerID != "" {
 		return filepath.Join(dir, "lotus-"+src.MinerID+".prom"), nil

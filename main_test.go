@@ -509,3 +509,28 @@ func hasSeries(families map[string]*dto.MetricFamily, name string, labels map[st
 	}
 	return slices.ContainsFunc(f.Metric, func(m *dto.Metric) bool { return hasLabels(m, labels) })
 }
+
+// An ID the chain has no miner for is one line naming it, whatever collectors it fails;
+// the collectors that do not need the miner still succeed.
+func TestNotAMinerIsOneLine(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	dir := t.TempDir()
+	for _, id := range []string{"f099999", "f0100"} { // no actor; an account, not a miner
+		var stderr bytes.Buffer
+		code := run([]string{
+			"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+			"--miner", id, "--textfile-dir", dir,
+		}, &bytes.Buffer{}, &stderr)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if code != exitFailed || len(lines) != 1 || !strings.Contains(lines[0], "the daemon knows no miner "+id+" at its head") ||
+			!strings.Contains(lines[0], "collectors=mpool,miner,money,proving,lifecycle,market") {
+			t.Errorf("--miner %s: exit %d, stderr:\n%s\nwant exit 1 and one line naming it", id, code, stderr.String())
+		}
+		got := parseFile(t, filepath.Join(dir, "lotus-"+id+".prom"))
+		for _, c := range []string{"chain", "net", "alerts"} {
+			wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c, "miner_id": id}, 1)
+		}
+		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "proving", "miner_id": id}, 0)
+	}
+}

@@ -75,7 +75,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if err := st.Encode(&buf, "f01234"); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadState(strings.NewReader(buf.String()), "f01234")
+	back, err := ReadState(strings.NewReader(buf.String()), "f01234", nil)
 	if err != nil || back.file.Rewards == nil || back.file.Rewards.Blocks != 3 {
 		t.Fatalf("read back %+v, %v", back.file, err)
 	}
@@ -89,7 +89,7 @@ func TestStateRoundTrip(t *testing.T) {
 		if name == "other miner" {
 			miner = "f05678"
 		}
-		st, err := ReadState(strings.NewReader(in), miner)
+		st, err := ReadState(strings.NewReader(in), miner, nil)
 		if err == nil || st == nil || st.file.Rewards != nil {
 			t.Errorf("%s: state %+v, err %v; want an empty state and the reason", name, st, err)
 		}

@@ -305,6 +305,14 @@ func uniq(ss []string) []string {
 	return out
 }
 
+// IsNotAMiner reports whether the node answered that the miner ID is no miner actor at the
+// head: no actor there ("failed to load miner actor: actor not found") or an actor of another
+// kind ("actor code is not miner: account"; lotus node/impl/full/state.go). The exporter asks
+// actor-not-found questions only about the miner's own ID with a failure as the outcome.
+func IsNotAMiner(err error) bool {
+	return lotusapi.IsActorNotFound(err) || (lotusapi.IsNodeAnswer(err) && strings.Contains(err.Error(), "actor code is not miner"))
+}
+
 // IsConsequence reports whether a collector failed only because an API was down or the
 // miner unknown, which the run reports once on its own.
 func IsConsequence(err error) bool {

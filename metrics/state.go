@@ -2,10 +2,15 @@
 package metrics
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
 // State is what the collectors of one miner keep from one run to the next: the counters of
@@ -34,9 +39,11 @@ const maxStateBytes = 1 << 20
 // NewState returns an empty state.
 func NewState() *State { return &State{file: stateFile{Version: stateVersion}} }
 
-// ReadState reads a state written by Encode for minerID. On any problem it returns an empty
-// state and the reason, which is worth a debug line at most.
-func ReadState(r io.Reader, minerID string) (*State, error) {
+// ReadState reads a state written by Encode for minerID, as of a run whose head is head (nil
+// when the daemon is down: then only the figures' agreement with each other is checked). On
+// any problem, a state that contradicts itself or the chain included, it returns an empty
+// state and the reason: counting starts again rather than from figures that cannot be true.
+func ReadState(r io.Reader, minerID string, head *lotusapi.TipSet) (*State, error) {
 	s := NewState()
 	var f stateFile
 	data, err := io.ReadAll(io.LimitReader(r, maxStateBytes+1))
@@ -52,8 +59,46 @@ func ReadState(r io.Reader, minerID string) (*State, error) {
 	if f.Version != stateVersion || f.MinerID != minerID {
 		return s, fmt.Errorf("state of version %d for miner %q, want %d for %q", f.Version, f.MinerID, stateVersion, minerID)
 	}
+	if err := f.contradiction(head); err != nil {
+		return s, err
+	}
 	s.file = f
 	return s, nil
+}
+
+// contradiction names the first figure that cannot be true: one that disagrees with another,
+// or lies beyond the chain's head (a state written by another node, or planted). A head a
+// few epochs lower than the state's is a reorg, not a contradiction: rewards rescans it.
+func (f *stateFile) contradiction(head *lotusapi.TipSet) error {
+	future := func(height int64) bool { return head != nil && height > head.Height+rescanEpochs }
+	if r := f.Rewards; r != nil {
+		switch {
+		case r.From > r.Height:
+			return fmt.Errorf("rewards: counting started at epoch %d, after the last epoch read %d", r.From, r.Height)
+		case future(r.Height):
+			return fmt.Errorf("rewards: epoch %d was read, beyond the head %d", r.Height, head.Height)
+		case r.Blocks > r.WinCount:
+			return fmt.Errorf("rewards: %d blocks but %d wins; every block has one at least", r.Blocks, r.WinCount)
+		case r.Rewards.Sign() < 0, (r.Blocks == 0) != (r.Rewards.Sign() == 0), (r.Blocks == 0) != (r.LastWon == 0):
+			return fmt.Errorf("rewards: %d blocks, %s attoFIL of rewards, last won at %d", r.Blocks, r.Rewards.Int(), r.LastWon)
+		case head != nil && r.LastWon > head.Blocks[0].Timestamp:
+			return fmt.Errorf("rewards: a block won at %d, after the head's time %d", r.LastWon, head.Blocks[0].Timestamp)
+		case uint64(len(r.Recent)) > r.Blocks:
+			return fmt.Errorf("rewards: %d recent blocks of %d", len(r.Recent), r.Blocks)
+		}
+	}
+	if sch := f.Schedule; sch != nil && !sch.Read.IsZero() {
+		last := sch.Buckets[len(sch.Buckets)-1].Sectors
+		switch {
+		case future(sch.Height):
+			return fmt.Errorf("sector schedule: read at epoch %d, beyond the head %d", sch.Height, head.Height)
+		case !slices.IsSortedFunc(sch.Buckets[:], func(a, b expiryStat) int { return cmp.Compare(a.Sectors, b.Sectors) }):
+			return errors.New("sector schedule: expirations within more days are fewer")
+		case last > sch.CC+sch.Deals+sch.Verified:
+			return fmt.Errorf("sector schedule: %d sectors expire within a year of %d live", last, sch.CC+sch.Deals+sch.Verified)
+		}
+	}
+	return nil
 }
 
 // Encode writes the state for minerID.

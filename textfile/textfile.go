@@ -61,6 +61,19 @@ func OpenNoFollow(path string, flag int) (*os.File, error) {
 	return f, nil
 }
 
+// Owner returns the uid owning the open file f.
+func Owner(f *os.File) (uid int, ok bool) {
+	fi, err := f.Stat()
+	if err != nil {
+		return -1, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return -1, false
+	}
+	return int(st.Uid), true
+}
+
 // Write atomically replaces target with what write produces, so node_exporter
 // never scrapes a partial or empty file.
 //
