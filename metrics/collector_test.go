@@ -2,15 +2,20 @@
 package metrics
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
 func TestLabelValue(t *testing.T) {
@@ -70,7 +75,9 @@ func TestSummarizeKeepsOneLine(t *testing.T) {
 
 func TestStateRoundTrip(t *testing.T) {
 	st := NewState()
-	st.update(func(f *stateFile) { f.Rewards = &rewardsState{Height: 42, Blocks: 3, WinCount: 4} })
+	st.update(func(f *stateFile) {
+		f.Rewards = &rewardsState{From: 40, Height: 42, Blocks: 3, WinCount: 4, Rewards: bigFIL(t, "16"), LastWon: 1598306400 + 41*30}
+	})
 	var buf strings.Builder
 	if err := st.Encode(&buf, "f01234"); err != nil {
 		t.Fatal(err)
@@ -92,6 +99,65 @@ func TestStateRoundTrip(t *testing.T) {
 		st, err := ReadState(strings.NewReader(in), miner, nil)
 		if err == nil || st == nil || st.file.Rewards != nil {
 			t.Errorf("%s: state %+v, err %v; want an empty state and the reason", name, st, err)
+		}
+	}
+}
+
+func bigFIL(t *testing.T, attoFIL string) lotusapi.BigInt {
+	t.Helper()
+	b, err := lotusapi.ParseBigInt(attoFIL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A state whose figures contradict each other or the chain is not believed; a head a few
+// epochs below the state's, as after a short reorg, is no contradiction.
+func TestStateContradictions(t *testing.T) {
+	head := &lotusapi.TipSet{Height: 1000, Blocks: []lotusapi.BlockHeader{{Height: 1000, Timestamp: 1598306400 + 1000*30}}}
+	good := func() *stateFile {
+		return &stateFile{Version: stateVersion, MinerID: "f01234", Rewards: &rewardsState{
+			From: 900, Height: 1000, Blocks: 2, WinCount: 3, Rewards: bigFIL(t, "7"), LastWon: 1598306400 + 990*30,
+			Recent: []countedBlock{{CID: "bafy2bzacea", Height: 998}},
+		}, Schedule: &sectorSchedule{Read: time.Unix(1700000000, 0), Height: 990,
+			Buckets: [5]expiryStat{{Sectors: 1}, {Sectors: 2}, {Sectors: 2}, {Sectors: 5}, {Sectors: 9}}, CC: 4, Deals: 3, Verified: 2}}
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(f *stateFile)
+		wrong string // "" when the state is to be believed
+	}{
+		{"as written", func(*stateFile) {}, ""},
+		{"a reorg 6 epochs deep", func(f *stateFile) { f.Rewards.Height = 1006 }, ""},
+		{"a height beyond the head", func(f *stateFile) { f.Rewards.Height = 1007 }, "rewards: epoch 1007 was read, beyond the head 1000"},
+		{"started after the end", func(f *stateFile) { f.Rewards.From = 1001 }, "rewards: counting started at epoch 1001, after the last epoch read 1000"},
+		{"more blocks than wins", func(f *stateFile) { f.Rewards.Blocks = 4 }, "rewards: 4 blocks but 3 wins"},
+		{"rewards without blocks", func(f *stateFile) { f.Rewards.Blocks, f.Rewards.Recent = 0, nil }, "rewards: 0 blocks, 7 attoFIL"},
+		{"a block without rewards", func(f *stateFile) { f.Rewards.Rewards = bigFIL(t, "0") }, "rewards: 2 blocks, 0 attoFIL"},
+		{"negative rewards", func(f *stateFile) { f.Rewards.Rewards = bigFIL(t, "-7") }, "rewards: 2 blocks, -7 attoFIL"},
+		{"a block won in the future", func(f *stateFile) { f.Rewards.LastWon = 1598306400 + 1001*30 }, "rewards: a block won at 1598336430, after the head's time 1598336400"},
+		{"more recent blocks than blocks", func(f *stateFile) {
+			f.Rewards.Recent = append(f.Rewards.Recent, countedBlock{"a", 999}, countedBlock{"b", 1000})
+		}, "rewards: 3 recent blocks of 2"},
+		{"a schedule beyond the head", func(f *stateFile) { f.Schedule.Height = 1007 }, "sector schedule: read at epoch 1007, beyond the head 1000"},
+		{"fewer expiring within more days", func(f *stateFile) { f.Schedule.Buckets[3].Sectors = 1 }, "sector schedule: expirations within more days are fewer"},
+		{"more expiring than live", func(f *stateFile) { f.Schedule.CC = 3 }, "sector schedule: 9 sectors expire within a year of 8 live"},
+	} {
+		f := good()
+		tc.edit(f)
+		data, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := ReadState(bytes.NewReader(data), "f01234", head)
+		switch {
+		case tc.wrong == "" && err != nil:
+			t.Errorf("%s: %v, want it believed", tc.name, err)
+		case tc.wrong != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.wrong)):
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.wrong)
+		case tc.wrong != "" && st.file.Rewards != nil:
+			t.Errorf("%s: the contradicting state was kept", tc.name)
 		}
 	}
 }
