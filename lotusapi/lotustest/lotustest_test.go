@@ -1147,6 +1147,8 @@ func checkConsistency(t *testing.T, sc *Scenario) {
 
 func TestSmallConsistent(t *testing.T) { checkConsistency(t, Small()) }
 
+func TestPencilConsistent(t *testing.T) { checkConsistency(t, Pencil()) }
+
 func TestLargeConsistent(t *testing.T) {
 	sc := Large(LargeDefault())
 	checkConsistency(t, sc)
@@ -1207,6 +1209,11 @@ func TestSmallMinerState(t *testing.T) {
 	}
 	if !slices.Equal(empty, []int{4, 23, 24, 41}) {
 		t.Errorf("empty deadlines %v", empty)
+	}
+	// 55084 sectors dealt out (smallPartitionSizes); 3 terminated leave 55081 live, of which
+	// 12 faulty and 23 not yet proven are not active.
+	if want := (lotusapi.MinerSectors{Live: 55081, Active: 55046, Faulty: 12}); sc.SectorCount != want {
+		t.Errorf("SectorCount %+v, want %+v", sc.SectorCount, want)
 	}
 	p := sc.Partitions
 	if len(p[17]) != 3 || sc.Deadlines[17].PostSubmissions.Count() != 2 {
