@@ -236,7 +236,6 @@ func clientClassifiesErrors(t *testing.T, _ LotusVersion, srv *Server, sc *Scena
 	d := dialDaemon(t, srv.DaemonEndpoint())
 	tsk := sc.Head.Key()
 	notFound := map[string]error{}
-	_, notFound["StateLookupID (api.EActorNotFound)"] = d.StateLookupID(ctx, smallUnfundedKey, tsk)
 	_, notFound["StateVerifiedClientStatus (api.EActorNotFound)"] = d.StateVerifiedClientStatus(ctx, smallUnfundedKey, tsk)
 	_, notFound["StateGetActor (code 1)"] = d.StateGetActor(ctx, smallUnfundedKey, tsk)
 	_, notFound["StateGetActor of an ID"] = d.StateGetActor(ctx, "f09999", tsk)

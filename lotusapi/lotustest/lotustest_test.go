@@ -152,8 +152,6 @@ func paramsFor(sc *Scenario, method string, fn reflect.Type) []any {
 			switch method {
 			case "StateAccountKey":
 				params = append(params, sc.MinerInfo.Worker)
-			case "StateLookupID":
-				params = append(params, sc.AccountKeys[sc.MinerInfo.Worker])
 			case "StateVerifiedClientStatus": // a DataCap holder, so the answer is not null
 				params = append(params, sc.AccountKeys[slices.Sorted(maps.Keys(sc.DataCap))[0]])
 			case "StorageInfo", "StorageStat":
