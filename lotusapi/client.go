@@ -39,7 +39,6 @@ type FullNodeAPI struct {
 	StateReadState             func(context.Context, string, TipSetKey) (*ActorState, error)
 	StateGetActor              func(context.Context, string, TipSetKey) (*Actor, error)
 	StateAccountKey            func(context.Context, string, TipSetKey) (string, error)
-	StateLookupID              func(context.Context, string, TipSetKey) (string, error)
 	StateMarketBalance         func(context.Context, string, TipSetKey) (MarketBalance, error)
 	StateVerifiedClientStatus  func(context.Context, string, TipSetKey) (*BigInt, error)
 	WalletList                 func(context.Context) ([]string, error)

@@ -18,10 +18,13 @@ const (
 	// codeMethodError is go-jsonrpc's code for an error a method returned that has no
 	// registered type: most Lotus failures, StateGetActor's "actor not found" among them.
 	codeMethodError = 1
-	// codeActorNotFound is api.EActorNotFound = jsonrpc.FirstUserCode + 1 (lotus
-	// api/api_errors.go), sent by StateLookupID and StateVerifiedClientStatus.
-	codeActorNotFound  = 3
-	codeMethodNotFound = -32601
+	// api.EActorNotFound (lotus api/api_errors.go, iota + jsonrpc.FirstUserCode), sent by
+	// StateLookupID and StateVerifiedClientStatus: 3 up to v1.34.x, 11 from v1.35.0 on.
+	// PR #13467 swapped it with EExecutionReverted, so each code means "actor not found"
+	// in one release and an Ethereum call's "execution reverted" in the other.
+	codeActorNotFoundV1_34 = 3
+	codeActorNotFound      = 11
+	codeMethodNotFound     = -32601
 )
 
 // Kind says what sort of failure a call met.
@@ -79,8 +82,8 @@ func KindOf(err error) Kind {
 	return KindFailed
 }
 
-// IsActorNotFound reports whether the node said the address is not on chain, in either of
-// Lotus's two forms. A key address that never received funds legitimately gets it.
+// IsActorNotFound reports whether the node said the address is not on chain, in any of the
+// forms Lotus sends. A key address that never received funds legitimately gets it.
 func IsActorNotFound(err error) bool { return err != nil && KindOf(err) == KindActorNotFound }
 
 // IsMethodNotFound reports whether the API does not serve the method at all.
@@ -108,8 +111,7 @@ func classify(api, method string, err error) *CallError {
 		ce.Code = int(jerr.Code)
 		ce.Detail = oneLine(jerr.Message)
 		switch {
-		case jerr.Code == codeActorNotFound,
-			jerr.Code == codeMethodError && strings.HasSuffix(jerr.Message, "actor not found"):
+		case actorNotFound(jerr.Code, jerr.Message):
 			ce.Kind = KindActorNotFound
 		case jerr.Code == codeMethodNotFound:
 			ce.Kind = KindMethodNotFound
@@ -137,6 +139,20 @@ func classify(api, method string, err error) *CallError {
 		ce.Kind, ce.Detail = KindMalformed, "malformed answer: "+oneLine(lastPart(err.Error()))
 	}
 	return ce
+}
+
+// actorNotFound reports whether a node's error says the address is not on chain: Lotus's
+// api.ErrActorNotFound under either release's code, or the state tree's error, wrapped or
+// not, under code 1 ("resolution lookup failed (f1...): resolve address f1...: actor not
+// found"). The message is the stable part; the code alone proves nothing.
+func actorNotFound(code jsonrpc.ErrorCode, message string) bool {
+	switch code {
+	case codeActorNotFound, codeActorNotFoundV1_34:
+		return message == "actor not found"
+	case codeMethodError:
+		return strings.HasSuffix(message, "actor not found")
+	}
+	return false
 }
 
 // unreachable says why no answer came, without the URL (the caller logs it once).

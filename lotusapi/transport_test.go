@@ -14,10 +14,12 @@ import (
 	"time"
 )
 
-// rawServer answers every JSON-RPC request with result (raw JSON) after holding it for hold,
-// and records the most requests it had in flight at once.
+// rawServer answers every JSON-RPC request with result (raw JSON), or with the error object
+// errObj when set, after holding it for hold, and records the most requests it had in flight
+// at once.
 type rawServer struct {
 	result   string
+	errObj   string
 	status   int
 	hold     time.Duration
 	inFlight atomic.Int64
@@ -41,6 +43,10 @@ func (s *rawServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req struct{ ID json.RawMessage }
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if s.errObj != "" {
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":%s}`, req.ID, s.errObj)
 		return
 	}
 	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, req.ID, s.result)

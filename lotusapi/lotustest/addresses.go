@@ -7,8 +7,9 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
-// StateLookupID answers an ID address as it is, on chain or not, and code 3 "actor not
-// found" for a key the init actor does not know (node/impl/full/state.go StateLookupID).
+// StateLookupID answers an ID address as it is, on chain or not, and api.ErrActorNotFound
+// ("actor not found", code 11 from v1.35.0, 3 before) for a key the init actor does not
+// know (node/impl/full/state.go StateLookupID).
 func (h *daemonHandler) StateLookupID(_ context.Context, addr string, tsk lotusapi.TipSetKey) (string, error) {
 	if err := h.checkTipSet(tsk); err != nil {
 		return "", err
@@ -36,8 +37,8 @@ func (h *daemonHandler) StateMarketBalance(_ context.Context, addr string, tsk l
 }
 
 // StateVerifiedClientStatus answers null for an address without DataCap, an ID address
-// not on chain among them, and passes StateLookupID's code 3 on for an unknown key
-// (node/impl/full/state.go StateVerifiedClientStatus).
+// not on chain among them, and passes StateLookupID's api.ErrActorNotFound on for an
+// unknown key (node/impl/full/state.go StateVerifiedClientStatus).
 func (h *daemonHandler) StateVerifiedClientStatus(_ context.Context, addr string, tsk lotusapi.TipSetKey) (*lotusapi.BigInt, error) {
 	if err := h.checkTipSet(tsk); err != nil {
 		return nil, err

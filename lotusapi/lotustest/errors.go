@@ -11,20 +11,19 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
-// codeActorNotFound is api.EActorNotFound: jsonrpc.FirstUserCode + 1 (lotus api/api_errors.go).
-const codeActorNotFound = jsonrpc.FirstUserCode + 1
-
-// rpcErrors maps error types to JSON-RPC codes as Lotus registers them (api.RPCErrors).
-// go-jsonrpc matches the exact type of the returned error (handler.go createError), so only
-// an unwrapped *actorNotFoundError gets code 3; every other error answers code 1.
-var rpcErrors = func() jsonrpc.Errors {
+// rpcErrors maps error types to JSON-RPC codes as v's Lotus registers them (api.RPCErrors),
+// for one API's go-jsonrpc server. go-jsonrpc matches the exact type of the returned error
+// (handler.go createError), so only an unwrapped *actorNotFoundError gets its code; every
+// other error answers code 1.
+func (v LotusVersion) rpcErrors() jsonrpc.Errors {
 	e := jsonrpc.NewErrors()
-	e.Register(codeActorNotFound, new(*actorNotFoundError))
+	e.Register(releases[v].actorNotFound, new(*actorNotFoundError))
 	return e
-}()
+}
 
 // actorNotFoundError is Lotus's api.ErrActorNotFound, which StateLookupID returns (and
-// StateVerifiedClientStatus passes on) for an address the init actor cannot resolve.
+// StateVerifiedClientStatus passes on) for an address the init actor cannot resolve. It
+// answers api.EActorNotFound, whose code depends on the release (see versions.go).
 type actorNotFoundError struct{}
 
 func (*actorNotFoundError) Error() string { return "actor not found" }

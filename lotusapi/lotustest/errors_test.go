@@ -84,10 +84,31 @@ func matches(got, want string) bool {
 
 func head(sc *Scenario) lotusapi.TipSetKey { return sc.Head.Cids }
 
+// forEachRelease runs test against the Small scenario served with both APIs at each
+// release.
+func forEachRelease(t *testing.T, test func(t *testing.T, v LotusVersion, srv *Server, sc *Scenario)) {
+	for _, r := range []struct {
+		name    string
+		version LotusVersion
+	}{{"v1.34", V1_34}, {"v1.36", V1_36}} {
+		t.Run(r.name, func(t *testing.T) {
+			sc := Small()
+			sc.DaemonVersion, sc.MinerVersion = r.version, r.version
+			srv := Start(sc)
+			t.Cleanup(srv.Close)
+			test(t, r.version, srv, sc)
+		})
+	}
+}
+
+// byRelease is an expectation that changed between Lotus releases, written out for each.
+type byRelease map[LotusVersion]int
+
 // TestNotesOnTheWire pins each error and null of ../shared/lotus-api/NOTES.md the fake
-// serves, as the wire carries it; each case quotes its line of NOTES.md.
-func TestNotesOnTheWire(t *testing.T) {
-	srv, sc := start(t)
+// serves, as the wire carries it from each release; each case quotes its line of NOTES.md.
+func TestNotesOnTheWire(t *testing.T) { forEachRelease(t, notesOnTheWire) }
+
+func notesOnTheWire(t *testing.T, v LotusVersion, srv *Server, sc *Scenario) {
 	cases := []wireCase{
 		// "A method that fails answers HTTP 200 with {"error": {"code": 1, "message": "..."}}"
 		// "StorageStat of an unreachable remote path fails with `all endpoints failed for remote storage <id>`."
@@ -122,12 +143,15 @@ func TestNotesOnTheWire(t *testing.T) {
 		// "Since v1.27.1 every successful call carries "result" (null for methods without a value)."
 		{name: "empty deadline", auth: adminToken, method: "StateMinerPartitions",
 			params: func(sc *Scenario) []any { return []any{sc.MinerID, 4, head(sc)} }, status: 200, result: "null"},
-		// "`StateLookupID` and `StateVerifiedClientStatus` answer JSON-RPC error code **3**
-		// (`api.EActorNotFound` = `jsonrpc.FirstUserCode` + 1 in lotus `api/api_errors.go`, message `actor not found`)"
+		// "`StateLookupID` and `StateVerifiedClientStatus` answer with `api.EActorNotFound` and the message
+		// `actor not found`, but that code **changed with Lotus's version** [...]: code **11** from v1.35.0 on
+		// (v1.36.2 included; [...]), code **3** in v1.34.x and earlier."
 		{name: "StateLookupID of a key not on chain", auth: adminToken, method: "StateLookupID",
-			params: func(sc *Scenario) []any { return []any{smallUnfundedKey, head(sc)} }, status: 200, code: 3, message: "actor not found"},
+			params: func(sc *Scenario) []any { return []any{smallUnfundedKey, head(sc)} }, status: 200,
+			code: byRelease{V1_34: 3, V1_36: 11}[v], message: "actor not found"},
 		{name: "StateVerifiedClientStatus of a key not on chain", auth: adminToken, method: "StateVerifiedClientStatus",
-			params: func(sc *Scenario) []any { return []any{smallUnfundedKey, head(sc)} }, status: 200, code: 3, message: "actor not found"},
+			params: func(sc *Scenario) []any { return []any{smallUnfundedKey, head(sc)} }, status: 200,
+			code: byRelease{V1_34: 3, V1_36: 11}[v], message: "actor not found"},
 		// "`StateGetActor` answers code **1** with the state tree's message, e.g.
 		// `resolution lookup failed (f1...): resolve address f1...: actor not found`"
 		{name: "StateGetActor of a key not on chain", auth: adminToken, method: "StateGetActor",
@@ -142,9 +166,11 @@ func TestNotesOnTheWire(t *testing.T) {
 	}
 }
 
-// TestLotusSourceOnTheWire pins the answers NOTES.md is silent on, from Lotus's source.
-func TestLotusSourceOnTheWire(t *testing.T) {
-	srv, sc := start(t)
+// TestLotusSourceOnTheWire pins the answers NOTES.md is silent on, from Lotus's source;
+// each release sends them alike.
+func TestLotusSourceOnTheWire(t *testing.T) { forEachRelease(t, lotusSourceOnTheWire) }
+
+func lotusSourceOnTheWire(t *testing.T, _ LotusVersion, srv *Server, sc *Scenario) {
 	minerCall := func(method, addr string) wireCase {
 		return wireCase{name: method + " of " + addr, auth: adminToken, method: method, status: 200, code: 1,
 			params: func(sc *Scenario) []any { return []any{addr, head(sc)} }}
@@ -201,15 +227,16 @@ func TestLotusSourceOnTheWire(t *testing.T) {
 	}
 }
 
-// TestClientClassifiesErrors checks that lotusapi reads each of Lotus's answers as what it is.
-func TestClientClassifiesErrors(t *testing.T) {
-	srv, sc := start(t)
+// TestClientClassifiesErrors checks that lotusapi reads each of Lotus's answers as what it
+// is, from each release.
+func TestClientClassifiesErrors(t *testing.T) { forEachRelease(t, clientClassifiesErrors) }
+
+func clientClassifiesErrors(t *testing.T, _ LotusVersion, srv *Server, sc *Scenario) {
 	ctx := context.Background()
 	d := dialDaemon(t, srv.DaemonEndpoint())
 	tsk := sc.Head.Key()
 	notFound := map[string]error{}
-	_, notFound["StateLookupID (code 3)"] = d.StateLookupID(ctx, smallUnfundedKey, tsk)
-	_, notFound["StateVerifiedClientStatus (code 3)"] = d.StateVerifiedClientStatus(ctx, smallUnfundedKey, tsk)
+	_, notFound["StateVerifiedClientStatus (api.EActorNotFound)"] = d.StateVerifiedClientStatus(ctx, smallUnfundedKey, tsk)
 	_, notFound["StateGetActor (code 1)"] = d.StateGetActor(ctx, smallUnfundedKey, tsk)
 	_, notFound["StateGetActor of an ID"] = d.StateGetActor(ctx, "f09999", tsk)
 	_, notFound["StateMinerInfo"] = d.StateMinerInfo(ctx, "f09999", tsk)

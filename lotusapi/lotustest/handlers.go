@@ -14,12 +14,15 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
-// minerHandler serves lotus-miner's /rpc/v0. It has no Net* methods: lotus-miner v1.36
-// lost them with the markets subsystem, so go-jsonrpc answers -32601 for them.
-type minerHandler struct{ s *Scenario }
+// minerHandler serves lotus-miner's /rpc/v0 as release runs it. It has no Net* methods:
+// lotus-miner v1.28+ lost them with the markets subsystem, so go-jsonrpc answers -32601.
+type minerHandler struct {
+	s       *Scenario
+	release LotusVersion
+}
 
 func (h *minerHandler) Version(context.Context) (lotusapi.Version, error) {
-	return h.s.MinerVersion, nil
+	return h.release.minerVersion(), nil
 }
 
 func (h *minerHandler) StartTime(context.Context) (time.Time, error) { return h.s.MinerStart, nil }
@@ -155,14 +158,16 @@ func (h *minerHandler) StorageStat(_ context.Context, id string) (lotusapi.FsSta
 // errStoreNotFound is Lotus's answer for a storage ID its index does not know.
 var errStoreNotFound = errors.New("sector store not found")
 
-// daemonHandler serves the full node's /rpc/v1, or /rpc/v0 when v0 is set.
+// daemonHandler serves the full node's /rpc/v1, or /rpc/v0 when v0 is set, as release
+// runs it.
 type daemonHandler struct {
-	s  *Scenario
-	v0 bool
+	s       *Scenario
+	release LotusVersion
+	v0      bool
 }
 
 func (h *daemonHandler) Version(context.Context) (lotusapi.Version, error) {
-	v := h.s.DaemonVersion
+	v := h.release.daemonVersion()
 	if h.v0 {
 		v.APIVersion = v0APIVersion
 	}

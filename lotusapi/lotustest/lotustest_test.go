@@ -152,8 +152,6 @@ func paramsFor(sc *Scenario, method string, fn reflect.Type) []any {
 			switch method {
 			case "StateAccountKey":
 				params = append(params, sc.MinerInfo.Worker)
-			case "StateLookupID":
-				params = append(params, sc.AccountKeys[sc.MinerInfo.Worker])
 			case "StateVerifiedClientStatus": // a DataCap holder, so the answer is not null
 				params = append(params, sc.AccountKeys[slices.Sorted(maps.Keys(sc.DataCap))[0]])
 			case "StorageInfo", "StorageStat":
@@ -597,6 +595,44 @@ func TestClientReadsScenario(t *testing.T) {
 	addr, err := dialMiner(t, srv.MinerEndpoint()).ActorAddress(ctx)
 	if err != nil || addr != "f01234" {
 		t.Errorf("ActorAddress = %q, %v", addr, err)
+	}
+}
+
+// Each API answers as its own release: a v1.34 daemon with a v1.36 lotus-miner, and the
+// reverse, as providers run them mid-upgrade.
+func TestReleasePerAPI(t *testing.T) {
+	for _, c := range []struct {
+		daemon, miner               LotusVersion
+		daemonV1, daemonV0, minerV0 string // Version's raw answers
+		actorNotFound               int    // the daemon's code for StateVerifiedClientStatus of a key not on chain
+	}{
+		{V1_34, V1_36,
+			`{"Version":"1.34.2+mainnet+git.3d7e5a1","APIVersion":131840,"BlockDelay":30,"Agent":"lotus"}`,
+			`{"Version":"1.34.2+mainnet+git.3d7e5a1","APIVersion":66816,"BlockDelay":30,"Agent":"lotus"}`,
+			`{"Version":"1.36.1+mainnet+git.9a8b7c6","APIVersion":66816,"BlockDelay":30,"Agent":"lotus"}`, 3},
+		{V1_36, V1_34,
+			`{"Version":"1.36.2+mainnet+git.0f1d2e3","APIVersion":131840,"BlockDelay":30,"Agent":"lotus"}`,
+			`{"Version":"1.36.2+mainnet+git.0f1d2e3","APIVersion":66816,"BlockDelay":30,"Agent":"lotus"}`,
+			`{"Version":"1.34.1+mainnet+git.b6c40f9","APIVersion":66816,"BlockDelay":30,"Agent":"lotus"}`, 11},
+	} {
+		sc := Small()
+		sc.DaemonVersion, sc.MinerVersion = c.daemon, c.miner
+		srv := Start(sc)
+		defer srv.Close()
+		daemonV0 := strings.TrimSuffix(srv.DaemonURL, "/rpc/v1") + "/rpc/v0"
+		for _, v := range []struct{ url, token, want string }{
+			{srv.DaemonURL, srv.DaemonToken, c.daemonV1},
+			{daemonV0, srv.DaemonToken, c.daemonV0},
+			{srv.MinerURL, srv.MinerToken, c.minerV0},
+		} {
+			if got := rawCall(t, v.url, v.token, "Version", nil); string(got.Result) != v.want {
+				t.Errorf("%s Version = %s, want %s", v.url, got.Result, v.want)
+			}
+		}
+		resp := rawCall(t, srv.DaemonURL, srv.DaemonToken, "StateVerifiedClientStatus", []any{smallUnfundedKey, head(sc)})
+		if resp.Error == nil || resp.Error.Code != c.actorNotFound {
+			t.Errorf("daemon %s: StateVerifiedClientStatus of a key not on chain answered %+v, want code %d", c.daemonV1, resp.Error, c.actorNotFound)
+		}
 	}
 }
 

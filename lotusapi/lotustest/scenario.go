@@ -28,8 +28,10 @@ type Scenario struct {
 	// the chain of the head (see chain.go) and the forks Reorg replaced.
 	Chain []*lotusapi.TipSet
 
-	DaemonVersion lotusapi.Version // as served on /rpc/v1; /rpc/v0 reports APIVersion 66816
-	MinerVersion  lotusapi.Version
+	// The Lotus release of each API: its Version answer and its error codes. Start reads
+	// them once, as a node's release does not change while it serves. Zero is V1_36.
+	DaemonVersion LotusVersion
+	MinerVersion  LotusVersion
 	DaemonStart   time.Time
 	MinerStart    time.Time
 
@@ -227,15 +229,10 @@ func smallChain() *Scenario {
 		Genesis:        genesis,
 		Head:           head,
 		Chain:          chain,
-		DaemonVersion: lotusapi.Version{
-			Version: "1.36.2+mainnet+git.0f1d2e3", APIVersion: v1APIVersion, BlockDelay: blockDelay, Agent: "lotus",
-		},
-		// The miner runs an older build than the daemon, as often happens mid-upgrade.
-		MinerVersion: lotusapi.Version{
-			Version: "1.36.1+mainnet+git.9a8b7c6", APIVersion: v0APIVersion, BlockDelay: blockDelay, Agent: "lotus",
-		},
-		DaemonStart: time.Date(2025, 5, 20, 8, 14, 27, 318402911, cest),
-		MinerStart:  time.Date(2025, 5, 21, 19, 3, 55, 77123456, cest),
+		DaemonVersion:  V1_36,
+		MinerVersion:   V1_36,
+		DaemonStart:    time.Date(2025, 5, 20, 8, 14, 27, 318402911, cest),
+		MinerStart:     time.Date(2025, 5, 21, 19, 3, 55, 77123456, cest),
 		SyncState: lotusapi.SyncState{
 			ActiveSyncs: []lotusapi.ActiveSync{
 				{WorkerID: 1},

@@ -143,15 +143,16 @@ func Start(s *Scenario) *Server {
 		requests:    map[apiMethod]int{},
 		faults:      map[apiMethod]Fault{},
 	}
+	// The other miners' answers come from the same daemon, hence its release.
 	srv.others = map[string]http.Handler{}
 	for id, other := range s.OtherMiners {
-		srv.others[id] = rpcServer(&daemonHandler{s: other})
+		srv.others[id] = rpcServer(&daemonHandler{s: other, release: s.DaemonVersion}, s.DaemonVersion)
 	}
 	daemon := http.NewServeMux()
-	daemon.Handle("/rpc/v1", rpcServer(&daemonHandler{s: s}))
-	daemon.Handle("/rpc/v0", rpcServer(&daemonHandler{s: s, v0: true}))
+	daemon.Handle("/rpc/v1", rpcServer(&daemonHandler{s: s, release: s.DaemonVersion}, s.DaemonVersion))
+	daemon.Handle("/rpc/v0", rpcServer(&daemonHandler{s: s, release: s.DaemonVersion, v0: true}, s.DaemonVersion))
 	miner := http.NewServeMux()
-	miner.Handle("/rpc/v0", rpcServer(&minerHandler{s: s}))
+	miner.Handle("/rpc/v0", rpcServer(&minerHandler{s: s, release: s.MinerVersion}, s.MinerVersion))
 
 	srv.daemon = httptest.NewServer(srv.front("daemon", daemonToken, daemon))
 	srv.miner = httptest.NewServer(srv.front("miner", minerToken, miner))
@@ -160,8 +161,9 @@ func Start(s *Scenario) *Server {
 	return srv
 }
 
-func rpcServer(handler any) *jsonrpc.RPCServer {
-	rpc := jsonrpc.NewServer(jsonrpc.WithServerErrors(rpcErrors))
+// rpcServer serves handler's methods with the error codes of release, as one API of it does.
+func rpcServer(handler any, release LotusVersion) *jsonrpc.RPCServer {
+	rpc := jsonrpc.NewServer(jsonrpc.WithServerErrors(release.rpcErrors()))
 	rpc.Register("Filecoin", handler)
 	return rpc
 }
