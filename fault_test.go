@@ -19,6 +19,7 @@ import (
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
@@ -42,11 +43,16 @@ func servedMethods() map[string][]string {
 
 // runDependent are the series whose value depends on when the run happens, not on Lotus.
 func runDependent(name string) bool {
-	return strings.HasPrefix(name, "lotus_exporter_") || name == "lotus_up" ||
-		name == "lotus_chain_expected_epoch" || name == "lotus_miner_sector_schedule_timestamp_seconds"
+	switch name {
+	case "lotus_exporter_collector_duration_seconds", "lotus_exporter_run_duration_seconds", "lotus_exporter_run_timestamp_seconds",
+		"lotus_exporter_rpc_requests", "lotus_exporter_build_info", "lotus_chain_expected_epoch", "lotus_miner_sector_schedule_timestamp_seconds":
+		return true
+	}
+	return false
 }
 
-// seriesValues flattens a parsed file to "name{labels}" → value, volatile series left out.
+// seriesValues flattens a parsed file to "name{labels}" → value, volatile series and the
+// miner_id label left out.
 func seriesValues(families map[string]*dto.MetricFamily) map[string]float64 {
 	out := map[string]float64{}
 	for name, f := range families {
@@ -56,7 +62,9 @@ func seriesValues(families map[string]*dto.MetricFamily) map[string]float64 {
 		for _, m := range f.Metric {
 			var labels []string
 			for _, l := range m.Label {
-				labels = append(labels, l.GetName()+"="+l.GetValue())
+				if l.GetName() != "miner_id" {
+					labels = append(labels, l.GetName()+"="+l.GetValue())
+				}
 			}
 			slices.Sort(labels)
 			out[name+"{"+strings.Join(labels, ",")+"}"] = metricValue(m)
@@ -77,6 +85,8 @@ func matrixTimeout(method string) string {
 		return "60s"
 	case raceEnabled:
 		return "8s"
+	case method == "StateMinerSectors":
+		return "5s" // a slow answer of 55,000 sectors must still fit
 	}
 	return "2s"
 }
@@ -104,8 +114,82 @@ func faultRun(t *testing.T, fake *lotustest.Server, dir string, state []byte, ti
 	return runResult{code, stdout.String(), stderr.String(), filepath.Join(dir, "lotus-f01234.prom")}
 }
 
-// Each fault kind on each method leaves a complete file, in which every value is the healthy
-// run's (what could not be read is absent, never zero), and at most one stderr line.
+// Collectors by the API they cannot do without.
+var (
+	daemonSide = []string{"chain", "net", "mpool", "alerts", "miner", "money", "proving", "rewards", "lifecycle", "market"}
+	minerSide  = []string{"alerts", "sealing", "jobs", "workers", "storage"}
+)
+
+// needs says, written out by hand, what a failure of each method a run calls must show:
+// the collectors that report it (lotus_exporter_collector_success 0), or the API whose
+// connection fails with it (lotus_up 0, and every collector that needs the API at 0). The
+// runs keep a healthy run's state: the hourly calls (StateMinerSectors, StorageList) are
+// made only when their figures are dropped.
+var needs = map[string][]string{
+	"daemon Version":                     {apiDown},
+	"daemon StartTime":                   {"chain"},
+	"daemon LogAlerts":                   {"alerts"},
+	"daemon NetPeers":                    {"net"},
+	"daemon NetAutoNatStatus":            {"net"},
+	"daemon NetBandwidthStats":           {"net"},
+	"daemon NetBandwidthStatsByProtocol": {"net"},
+	"daemon ChainHead":                   {apiDown},
+	"daemon ChainGetGenesis":             {"chain", "proving", "rewards"},
+	"daemon ChainGetTipSetByHeight":      {"rewards"},
+	"daemon StateNetworkName":            {"chain"},
+	"daemon StateNetworkVersion":         {"chain"},
+	"daemon SyncState":                   {"chain"},
+	"daemon MpoolPending":                {"mpool"},
+	"daemon StateMinerInfo":              {"mpool", "miner", "money", "market"},
+	"daemon StateMinerPower":             {"miner", "rewards"},
+	"daemon MinerGetBaseInfo":            {"miner"},
+	"daemon StateMinerAvailableBalance":  {"money"},
+	"daemon StateReadState":              {"money", "rewards"},
+	"daemon StateGetActor":               {"money"},
+	"daemon StateAccountKey":             {"mpool", "miner"},
+	"daemon StateMarketBalance":          {"market"},
+	"daemon StateVerifiedClientStatus":   {"market"},
+	"daemon WalletList":                  {"money", "market"},
+	"daemon WalletDefaultAddress":        {"money", "market"},
+	"daemon StateMinerProvingDeadline":   {"proving"},
+	"daemon StateMinerDeadlines":         {"proving"},
+	"daemon StateMinerPartitions":        {"proving"},
+	"daemon StateMinerSectorCount":       {"proving"},
+	"daemon StateMinerSectors":           {"lifecycle"},
+	"miner Version":                      {apiDown},
+	"miner StartTime":                    {"miner"},
+	"miner LogAlerts":                    {"alerts"},
+	"miner ActorAddress":                 {apiDown},
+	"miner SectorsSummary":               {"sealing"},
+	"miner SectorsListInStates":          {"sealing"},
+	"miner SectorsStatus":                {"sealing"},
+	"miner WorkerStats":                  {"jobs", "workers"},
+	"miner WorkerJobs":                   {"jobs"},
+	"miner SealingSchedDiag":             {"jobs"},
+	"miner StorageList":                  {"storage"},
+	"miner StorageLocal":                 {"storage"},
+	"miner StorageInfo":                  {"storage"},
+	"miner StorageStat":                  {"storage"},
+}
+
+// apiDown in needs marks a method whose failure makes its API unusable.
+const apiDown = "(its API is down)"
+
+// expected turns needs into the collectors that must fail and the API that must be down.
+func expected(api, method string) (failing []string, down string) {
+	need := needs[api+" "+method]
+	switch {
+	case !slices.Equal(need, []string{apiDown}):
+		return need, ""
+	case api == "daemon":
+		return daemonSide, api
+	}
+	return minerSide, api
+}
+
+// Each fault kind on each method: a failure shows (exit 1, exactly the collectors that need
+// the method at 0, or the API down, one stderr line) and changes no value (what could not
+// be read is absent, never zero); a slow answer within the deadline changes nothing.
 func TestEveryFaultOnEveryMethod(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault matrix: run without -short")
@@ -116,7 +200,10 @@ func TestEveryFaultOnEveryMethod(t *testing.T) {
 
 	fake := lotustest.Start(lotustest.Small())
 	t.Cleanup(fake.Close)
-	state := healthyState(t, fake)
+	// Counting blocks since 100 epochs before Small's head, and read up to 3 before it: the
+	// run reads the tipsets from 4999865 on and counts the block at 4999871 (its reward read
+	// in the reward actor's state) and the head's.
+	state := withRewards(t, healthyState(t, fake), `{"from":4999773,"height":4999870,"rewards_attofil":"0","recent":[]}`)
 	healthy := faultRun(t, fake, t.TempDir(), state, matrixTimeout(""))
 	if healthy.code != exitOK || healthy.stderr != "" {
 		t.Fatalf("healthy run with state: exit %d\n%s", healthy.code, healthy.stderr)
@@ -136,9 +223,15 @@ func TestEveryFaultOnEveryMethod(t *testing.T) {
 
 	for api, methods := range servedMethods() {
 		for _, method := range methods {
+			if _, ok := needs[api+" "+method]; !ok {
+				t.Errorf("%s %s: a run calls it, and the table does not say what needs it", api, method)
+				continue
+			}
 			for kind, fault := range kinds {
-				if kind == "null" && lotusapi.NullableMethods[method] != "" {
-					continue // null is an answer there
+				// Null is an answer of these; of StateMinerPartitions too, but not for
+				// every deadline of a miner whose chain counts sectors.
+				if kind == "null" && lotusapi.NullableMethods[method] != "" && method != "StateMinerPartitions" {
+					continue
 				}
 				checkFault(t, fake, api, method, kind, fault, state, want)
 			}
@@ -165,6 +258,20 @@ func healthyState(t *testing.T, fake *lotustest.Server) []byte {
 		t.Fatal(err)
 	}
 	return state
+}
+
+// withRewards replaces the rewards part of a state file.
+func withRewards(t *testing.T, state []byte, rewards string) []byte {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(state, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["rewards"] = json.RawMessage(rewards)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // withoutKey drops one collector's part of a state file.
@@ -194,34 +301,63 @@ func checkFault(t *testing.T, fake *lotustest.Server, api, method, kind string, 
 			state = withoutKey(t, state, "storage_paths")
 		}
 		r := faultRun(t, fake, dir, state, matrixTimeout(method))
-		if r.code != exitOK && r.code != exitFailed {
-			t.Fatalf("exit %d, want 0 or 1\n%s", r.code, r.stderr)
+		values := seriesValues(parseFile(t, r.file)) // complete and valid, or this fails
+
+		failing, down := expected(api, method)
+		pathFact := method == "StorageStat" && kind == "error"
+		switch {
+		case kind == "slow":
+			failing, down = nil, ""
+		case pathFact:
+			// lotus-miner saying it cannot read a path is a fact about the path.
+			failing = nil
 		}
-		got := parseFile(t, r.file) // complete and valid, or this fails
-		for k, v := range seriesValues(got) {
-			if method == "StorageStat" && kind == "error" && strings.HasPrefix(k, "lotus_miner_storage_stat_error{") && v == 1 {
-				continue // lotus-miner saying it cannot read a path is that path's value
-			}
-			if w, ok := want[k]; !ok {
+		for k, v := range values {
+			switch {
+			case strings.HasPrefix(k, "lotus_exporter_collector_success{"), strings.HasPrefix(k, "lotus_up{"):
+				continue // checked below
+			case pathFact && strings.HasPrefix(k, "lotus_miner_storage_stat_error{"):
+				if v != 1 {
+					t.Errorf("%s = %v, want 1", k, v)
+				}
+			case !hasKey(want, k):
 				t.Errorf("%s = %v is not in the healthy run", k, v)
-			} else if w != v {
-				t.Errorf("%s = %v, healthy run %v: a fault changed a value instead of leaving it out", k, v, w)
+			case want[k] != v:
+				t.Errorf("%s = %v, healthy run %v: a fault changed a value instead of leaving it out", k, v, want[k])
 			}
 		}
+		for _, c := range metrics.All {
+			key := "lotus_exporter_collector_success{collector=" + c.Name() + "}"
+			if w := boolValue(!slices.Contains(failing, c.Name())); values[key] != w {
+				t.Errorf("%s = %v, want %v", key, values[key], w)
+			}
+		}
+		for _, a := range []string{"daemon", "miner"} {
+			if key := "lotus_up{api=" + a + "}"; values[key] != boolValue(down != a) {
+				t.Errorf("%s = %v, want %v", key, values[key], boolValue(down != a))
+			}
+		}
+
 		lines := strings.Count(r.stderr, "\n")
-		if kind == "slow" && (r.code != exitOK || lines != 0) {
-			t.Errorf("a slow but answering method: exit %d, stderr:\n%s", r.code, r.stderr)
-		}
-		if lines > 1 {
-			t.Errorf("%d stderr lines for one cause:\n%s", lines, r.stderr)
-		}
-		if r.code == exitFailed && lines == 0 {
-			t.Errorf("exit 1 without a word on stderr")
+		switch {
+		case failing == nil && (r.code != exitOK || lines != 0):
+			t.Errorf("nothing to say: exit %d, stderr:\n%s", r.code, r.stderr)
+		case failing != nil && (r.code != exitFailed || lines != 1):
+			t.Errorf("exit %d, %d stderr lines; want exit 1 and one line:\n%s", r.code, lines, r.stderr)
 		}
 		if strings.Contains(r.stderr, fake.DaemonToken) || strings.Contains(r.stderr, fake.MinerToken) {
 			t.Errorf("token on stderr:\n%s", r.stderr)
 		}
 	})
+}
+
+func hasKey(m map[string]float64, k string) bool { _, ok := m[k]; return ok }
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Hostile answers: a huge string, a huge number, deep nesting, negative counts, a flood of

@@ -302,7 +302,7 @@ func apiProblem(err error) string {
 // logFailures writes one stderr line per cause, not per collector: an API that was down is
 // already said, a slow node that made several collectors run out of time is one line, a
 // token that lacks a permission is one line per API, a miner ID the chain has no miner for
-// is one line, and one failed lookup shared by several collectors (StateMinerInfo, say) is
+// is one line, and one method that failed for several collectors (StateMinerInfo, say) is
 // one line.
 func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout time.Duration) (failed bool) {
 	type cause struct{ msg, fix string }
@@ -328,6 +328,9 @@ func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout 
 			c = cause{fmt.Sprintf("the %s API token lacks the %q permission", ce.API, need[ce.API]), permissionFix(ce.API)}
 		case metrics.IsNotAMiner(o.Err):
 			c = cause{fmt.Sprintf("the daemon knows no miner %s at its head", minerID), notAMinerFix}
+		case errors.As(o.Err, &ce):
+			// One failed method is one cause, whatever each collector was reading with it.
+			c = cause{oneLine(ce), ""}
 		default:
 			c = cause{oneLine(o.Err), ""}
 		}

@@ -80,14 +80,18 @@ func (Rewards) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 			prev = *f.Rewards
 		}
 	})
-	next, countErr := countBlocks(ctx, src, prev)
+	next, skipped, countErr := countBlocks(ctx, src, prev)
 	src.State.update(func(f *stateFile) { f.Rewards = &next })
 
-	ch <- constMetric(blocksWonDesc, prometheus.CounterValue, float64(next.Blocks))
-	ch <- constMetric(winCountDesc, prometheus.CounterValue, float64(next.WinCount))
-	ch <- constMetric(blockRewardsDesc, prometheus.CounterValue, next.Rewards.FIL())
-	if next.LastWon > 0 {
-		ch <- constMetric(lastBlockWonDesc, prometheus.GaugeValue, float64(next.LastWon))
+	// Counters that stopped short of the head would lag it: they are left out this run, and
+	// the next one counts on from where this one stopped.
+	if countErr == nil {
+		ch <- constMetric(blocksWonDesc, prometheus.CounterValue, float64(next.Blocks))
+		ch <- constMetric(winCountDesc, prometheus.CounterValue, float64(next.WinCount))
+		ch <- constMetric(blockRewardsDesc, prometheus.CounterValue, next.Rewards.FIL())
+		if next.LastWon > 0 {
+			ch <- constMetric(lastBlockWonDesc, prometheus.GaugeValue, float64(next.LastWon))
+		}
 	}
 	genesis, genesisErr := src.Genesis()
 	if genesisErr == nil {
@@ -97,17 +101,17 @@ func (Rewards) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 	if powerErr == nil {
 		ch <- constMetric(expectedBlocksDesc, prometheus.GaugeValue, expectedBlocksPerDay(power))
 	}
-	return joinErrs(countErr, genesisErr, powerErr)
+	return joinErrs(skipped, countErr, genesisErr, powerErr)
 }
 
 // countBlocks reads the tipsets after prev.Height up to the head (and the last
 // rescanEpochs before it) and adds this miner's blocks to the counts. When a read fails,
-// the counts stop before it, and the next run starts there.
-func countBlocks(ctx context.Context, src *Sources, prev rewardsState) (rewardsState, error) {
+// the counts stop before it, err says why, and the next run starts there. skipped says which
+// epochs a pause longer than a day left uncounted.
+func countBlocks(ctx context.Context, src *Sources, prev rewardsState) (next rewardsState, skipped, err error) {
 	head := src.Head.Height
-	next := prev
+	next = prev
 	next.Recent = slices.Clone(prev.Recent)
-	var gapErr error
 	lo := head // the first run starts counting at the head
 	switch {
 	case prev.Height == 0:
@@ -115,7 +119,7 @@ func countBlocks(ctx context.Context, src *Sources, prev rewardsState) (rewardsS
 	case head-prev.Height > maxGap:
 		// Only the newest day is read: one run must stay short whatever the pause was.
 		lo = head - maxGap + 1
-		gapErr = fmt.Errorf("%d epochs since the last run, more than %d: the newest %d were read, blocks won in the %d epochs before them (%d to %d) are not counted",
+		skipped = fmt.Errorf("%d epochs since the last run, more than %d: the newest %d were read, blocks won in the %d epochs before them (%d to %d) are not counted",
 			head-prev.Height, maxGap, maxGap, lo-1-prev.Height, prev.Height+1, lo-1)
 	default:
 		lo = max(prev.From, min(prev.Height, head)+1-rescanEpochs)
@@ -146,20 +150,20 @@ func countBlocks(ctx context.Context, src *Sources, prev rewardsState) (rewardsS
 	}
 	for i, h := range heights {
 		if errs[i] != nil {
-			return next, joinErrs(gapErr, fmt.Errorf("tipset at epoch %d: %w", h, errs[i]))
+			return next, skipped, fmt.Errorf("tipset at epoch %d: %w", h, errs[i])
 		}
 		ts := tipsets[i]
 		// A null round answers with the tipset below it, which is read at its own height.
 		if ts.Height == h {
 			if err := countTipSet(ctx, src, ts, &next, counted); err != nil {
-				return next, joinErrs(gapErr, fmt.Errorf("tipset at epoch %d: %w", h, err))
+				return next, skipped, fmt.Errorf("tipset at epoch %d: %w", h, err)
 			}
 		}
 		next.Height = h
 	}
 	// Only the rescanned epochs need their blocks remembered.
 	next.Recent = slices.DeleteFunc(next.Recent, func(b countedBlock) bool { return b.Height <= head-rescanEpochs })
-	return next, gapErr
+	return next, skipped, nil
 }
 
 // countTipSet adds the blocks of ts won by the miner and not counted yet.
