@@ -26,6 +26,7 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
@@ -54,6 +55,7 @@ type config struct {
 	showVersion         bool
 	logLevel            slog.Level
 	hostInfo            hostInfoFlags // --host-info (hostinfo.go)
+	trust               proc.Trust    // whose processes and folders to believe
 	stdout              io.Writer     // where --output - and --demo's note go
 	grace               time.Duration // see metrics.Options.Grace
 }
@@ -78,6 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	c.stdout = stdout
+	c.trust = proc.LoadTrust("")
 	if c.showVersion {
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -413,7 +416,7 @@ func outputDir(c config) (dir, how string, err error) {
 	case c.demo:
 		return ".", "--demo writes to the current folder", nil
 	}
-	d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
+	d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates, c.trust)
 	return d.Path, d.How, err
 }
 
