@@ -404,20 +404,26 @@ var textfileName = regexp.MustCompile(`^lotus-([ft]0[0-9]+)\.prom$`)
 
 // outputDir is the folder a run writes into, and how it was chosen: --output's, else
 // --textfile-dir, else the current one for --demo (never put demo data where node_exporter
-// would serve it), else node_exporter's textfile folder.
+// would serve it), else node_exporter's textfile folder. A folder whose files another user
+// could replace is refused; the demo's, never read back, is not checked.
 func outputDir(c config) (dir, how string, err error) {
 	switch {
 	case c.output == "-":
 		return "", "--output (stdout)", nil
 	case c.output != "":
-		return filepath.Dir(c.output), "--output", nil
+		dir, how = filepath.Dir(c.output), "--output"
 	case c.textfileDir != "":
-		return c.textfileDir, "--textfile-dir", nil
+		dir, how = c.textfileDir, "--textfile-dir"
 	case c.demo:
 		return ".", "--demo writes to the current folder", nil
+	default:
+		d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates, c.trust)
+		if err != nil {
+			return "", "", err
+		}
+		dir, how = d.Path, d.How
 	}
-	d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates, c.trust)
-	return d.Path, d.How, err
+	return dir, how, textfile.CheckDir(dir, c.trust)
 }
 
 // jobLockPath is the lock of this job: the runs of one cron line, whatever miner ID they
