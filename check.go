@@ -110,7 +110,7 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 	families, err := gather(result, src.MinerID)
 	var content bytes.Buffer
 	if err == nil {
-		err = encode(&content, families, c.demo)
+		err = c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) })(&content)
 	}
 	if err != nil {
 		fmt.Fprintf(out, "  PROBLEM:    the metrics do not encode: %v\n", err)

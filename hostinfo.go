@@ -133,9 +133,10 @@ func (h *hostInfoFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.root, "host-info.root", "", "with --host-info, look at the host installed under `DIR` (its files and DIR/proc) instead of / (for tests)")
 }
 
-// printHostInfo is --host-info: it only reads, and exits 0 whatever it finds.
-func printHostInfo(h hostInfoFlags, stdout io.Writer) int {
-	r := inspectHost(strings.TrimSuffix(h.root, "/"))
+// printHostInfo is --host-info: it only reads, and exits 0 whatever it finds. The tokens it
+// reads are added to secrets, which stdout hides.
+func printHostInfo(h hostInfoFlags, stdout io.Writer, secrets *redaction) int {
+	r := inspectHost(strings.TrimSuffix(h.root, "/"), secrets)
 	var err error
 	if h.format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -162,7 +163,7 @@ const (
 var cronDaemons = []string{"/usr/sbin/cron", "/usr/sbin/crond", "/usr/bin/crond"}
 
 // inspectHost gathers the report for the host whose files are under root ("" for this one).
-func inspectHost(root string) hostReport {
+func inspectHost(root string, secrets *redaction) hostReport {
 	var r hostReport
 	procs := proc.Find(root+"/proc", "lotus-miner", "curio", "cron", "crond")
 	users := map[int]*hostUser{}
@@ -229,7 +230,7 @@ func inspectHost(root string) hostReport {
 		}
 	}
 	for _, m := range repos {
-		m.MinerID, m.Error = askMinerID(root, m.Path)
+		m.MinerID, m.Error = askMinerID(root, m.Path, secrets)
 		r.MinerRepos = append(r.MinerRepos, *m)
 	}
 	sort.Slice(r.MinerRepos, func(i, j int) bool { return r.MinerRepos[i].Path < r.MinerRepos[j].Path })
@@ -303,7 +304,7 @@ func daemonRepo(root, minerRepo, lotusPath, home string) string {
 }
 
 // askMinerID asks the repo's lotus-miner for its actor address, as a run would find it.
-func askMinerID(root, repo string) (id, problem string) {
+func askMinerID(root, repo string, secrets *redaction) (id, problem string) {
 	env := lotusapi.Env{Getenv: func(k string) string {
 		if k == "LOTUS_MINER_PATH" {
 			return root + repo
@@ -314,6 +315,7 @@ func askMinerID(root, repo string) (id, problem string) {
 	if err != nil {
 		return "", err.Error()
 	}
+	secrets.add(ep.Token) // a hostile lotus-miner may answer with it
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	m, closer, err := lotusapi.DialMiner(ctx, ep, new(atomic.Int64))

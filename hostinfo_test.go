@@ -232,3 +232,23 @@ func TestHostInfoBelievesAdminsNodeExporter(t *testing.T) {
 		})
 	}
 }
+
+// TestHostInfoHidesToken: a hostile lotus-miner that answers with its token does not get it
+// printed, in either format.
+func TestHostInfoHidesToken(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	defer fake.Close()
+	root := t.TempDir()
+	if _, _, err := fake.WriteRepos(filepath.Join(root, "home/lotus")); err != nil {
+		t.Fatal(err)
+	}
+	sc.MinerID = fake.MinerToken // answered by ActorAddress
+	for _, format := range []string{"json", "lines"} {
+		var stdout bytes.Buffer
+		run([]string{"--host-info", format, "--host-info.root", root}, &stdout, &bytes.Buffer{})
+		if out := stdout.String(); strings.Contains(out, fake.MinerToken) || !strings.Contains(out, "answered the actor address") {
+			t.Errorf("--host-info %s shows the token, or not the answer:\n%s", format, out)
+		}
+	}
+}

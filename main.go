@@ -56,6 +56,7 @@ type config struct {
 	logLevel            slog.Level
 	hostInfo            hostInfoFlags // --host-info (hostinfo.go)
 	trust               proc.Trust    // whose processes and folders to believe
+	secrets             *redaction    // the tokens found, hidden from all output
 	stdout              io.Writer     // where --output - and --demo's note go
 	grace               time.Duration // see metrics.Options.Grace
 }
@@ -68,6 +69,12 @@ const maxMiners = 64
 
 // run is main without os.Exit, so deferred cleanup runs and tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
+	// No token the run finds leaves it: every line out passes through secrets.
+	secrets := &redaction{}
+	hiddenOut, hiddenErr := secrets.writer(stdout), secrets.writer(stderr)
+	defer hiddenOut.Close()
+	defer hiddenErr.Close()
+	stdout, stderr = hiddenOut, hiddenErr
 	// go-jsonrpc logs through ipfs/go-log in its own format; our one line per problem replaces it.
 	_ = logging.SetLogLevel("rpc", "fatal")
 	c, err := parseFlags(args)
@@ -81,12 +88,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c.stdout = stdout
 	c.trust = proc.LoadTrust("")
+	c.secrets = secrets
 	if c.showVersion {
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
 	}
 	if c.hostInfo.format != "" {
-		return printHostInfo(c.hostInfo, stdout)
+		return printHostInfo(c.hostInfo, stdout, secrets)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
 		Level: c.logLevel,
@@ -119,6 +127,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer fake.Close()
 		d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
 		d.Source, m.Source = "the built-in demo miner", "the built-in demo miner"
+		secrets.add(d.Token, m.Token)
 		daemonEP, minerEP, discoveryFailed = &d, &m, false
 	}
 	if c.check {
@@ -233,7 +242,7 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		failed = true
 		log.Error("inconsistent metrics left out", "err", err)
 	}
-	write := func(w io.Writer) error { return encode(w, families, c.demo) }
+	write := c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) })
 	if target == "-" {
 		err = write(c.stdout)
 	} else {
@@ -244,7 +253,7 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		return exitNotWritten
 	}
 	if statePath != "" {
-		if err := textfile.Write(statePath, func(w io.Writer) error { return src.State.Encode(w, src.MinerID) }); err != nil {
+		if err := textfile.Write(statePath, c.secrets.hiding(func(w io.Writer) error { return src.State.Encode(w, src.MinerID) })); err != nil {
 			log.Error("keeping the counters for the next run failed", "file", statePath, "err", err)
 			failed = true
 		}
@@ -370,7 +379,8 @@ func permissionFix(api string) string {
 }
 
 // endpoints finds the APIs; a failure is logged in one line and leaves that endpoint nil.
-// In daemon-only mode (--miner) lotus-miner is not looked for.
+// In daemon-only mode (--miner) lotus-miner is not looked for. A token found is hidden
+// before anything is said about its API.
 func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, failed bool) {
 	if c.demo {
 		return nil, nil, false
@@ -380,6 +390,7 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 		log.Error("daemon API not usable", "err", err)
 		failed = true
 	} else {
+		c.secrets.add(ep.Token)
 		daemon = &ep
 		log.Debug("daemon API found", "endpoint", ep.String())
 	}
@@ -390,6 +401,7 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 		log.Error("miner API not usable", "err", err)
 		failed = true
 	} else {
+		c.secrets.add(ep.Token)
 		miner = &ep
 		log.Debug("miner API found", "endpoint", ep.String())
 	}
