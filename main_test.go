@@ -277,6 +277,8 @@ func TestCheck(t *testing.T) {
 		"found via:  --daemon-api flag", fake.DaemonURL, "1.36.2+mainnet+git.0f1d2e3 (API 2.3.0)",
 		"found via:  --miner-api flag", fake.MinerURL, "miner f01234:", "    storage    ok", "    lifecycle  ok",
 		filepath.Join(dir, "lotus-f01234.prom"), "chosen by:  --textfile-dir", "verdict: OK",
+		"  note:       the token in --daemon-api is visible to every local user (ps); set FULLNODE_API_INFO in the lotus user's crontab",
+		"  note:       the token in --miner-api is visible to every local user (ps); set MINER_API_INFO in the lotus user's crontab",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--check output lacks %q:\n%s", want, out)
@@ -419,6 +421,9 @@ func TestCheckReadOnlyToken(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("--check output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "--miner-api is visible") {
+		t.Errorf("--check notes a token in --miner-api, which has none:\n%s", out)
 	}
 }
 

@@ -17,8 +17,9 @@ var tokenForms = []struct {
 	name    string
 	setup   func(t *testing.T, fake *lotustest.Server) []string
 	badForm bool // discovery fails: the form is not usable, and must still not be shown
+	inFlags bool // --check notes that every local user can read the tokens
 }{
-	{name: "flags", setup: func(t *testing.T, fake *lotustest.Server) []string {
+	{name: "flags", inFlags: true, setup: func(t *testing.T, fake *lotustest.Server) []string {
 		return []string{"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken), "--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken)}
 	}},
 	{name: "environment", setup: func(t *testing.T, fake *lotustest.Server) []string {
@@ -35,7 +36,7 @@ var tokenForms = []struct {
 		t.Setenv("LOTUS_MINER_PATH", minerPath)
 		return nil
 	}},
-	{name: "URL query", setup: func(t *testing.T, fake *lotustest.Server) []string {
+	{name: "URL query", inFlags: true, setup: func(t *testing.T, fake *lotustest.Server) []string {
 		ws := strings.Replace(fake.MinerURL, "http://", "ws://", 1)
 		return []string{"--daemon-api", fake.DaemonURL + "?token=" + fake.DaemonToken, "--miner-api", ws + "?token=" + fake.MinerToken}
 	}},
@@ -113,6 +114,9 @@ func TestTokenNeverShown(t *testing.T) {
 				entries, _ := os.ReadDir(dir)
 				for _, e := range entries {
 					shown[e.Name()] = readFile(t, filepath.Join(dir, e.Name()))
+				}
+				if noted := strings.Contains(stdout.String(), "is visible to every local user (ps)"); sc.name == "check" && noted != form.inFlags {
+					t.Errorf("--check notes a token on the command line: %v, want %v:\n%s", noted, form.inFlags, stdout.String())
 				}
 				if sc.name == "run" && !form.badForm && strings.Count(shown["lotus.prom"], `worker="<token>"`) < 2 {
 					t.Errorf("the file lacks the echoed tokens, hidden:\n%s", shown["lotus.prom"])
