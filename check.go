@@ -29,14 +29,14 @@ func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, 
 	if discoveryFailed {
 		problems++
 	}
-	problems += checkAPI(out, "daemon", daemonEP, node.DaemonVersion, node.DaemonErr, node.Daemon != nil)
+	problems += checkAPI(out, "daemon", daemonEP, c.daemonAPI != "", node.DaemonVersion, node.DaemonErr, node.Daemon != nil)
 	if node.Head != nil {
 		fmt.Fprintf(out, "  head epoch: %d\n", node.Head.Height)
 	}
 	if len(c.miners) > 0 {
 		fmt.Fprintf(out, "miner API:\n  not used:   daemon-only mode (--miner)\n")
 	} else {
-		problems += checkAPI(out, "miner", minerEP, node.MinerVersion, node.MinerErr, node.Miner != nil)
+		problems += checkAPI(out, "miner", minerEP, c.minerAPI != "", node.MinerVersion, node.MinerErr, node.Miner != nil)
 	}
 
 	for _, r := range minerRuns(ctx, c, node) {
@@ -54,14 +54,18 @@ func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, 
 	return exitOK
 }
 
-// checkAPI prints where one API was found and whether it answered; it returns the problems.
-func checkAPI(out io.Writer, name string, ep *lotusapi.Endpoint, v lotusapi.Version, err error, up bool) int {
+// checkAPI prints where one API was found (in its flag when fromFlag) and whether it
+// answered; it returns the problems.
+func checkAPI(out io.Writer, name string, ep *lotusapi.Endpoint, fromFlag bool, v lotusapi.Version, err error, up bool) int {
 	fmt.Fprintf(out, "%s API:\n", name)
 	if ep == nil {
 		fmt.Fprintln(out, "  PROBLEM:    not found (the reason is on stderr)")
 		return 1
 	}
 	fmt.Fprintf(out, "  found via:  %s\n  address:    %s\n", ep.Source, ep.URL)
+	if fromFlag && ep.Token != "" {
+		fmt.Fprintf(out, "  note:       %s\n", flagTokenNote(name))
+	}
 	if !up {
 		fmt.Fprintf(out, "  PROBLEM:    %s\n", apiProblem(err))
 		return 1
@@ -110,7 +114,7 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 	families, err := gather(result, src.MinerID)
 	var content bytes.Buffer
 	if err == nil {
-		err = encode(&content, families, c.demo)
+		err = c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) })(&content)
 	}
 	if err != nil {
 		fmt.Fprintf(out, "  PROBLEM:    the metrics do not encode: %v\n", err)
@@ -124,6 +128,17 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 	}
 	fmt.Fprintf(out, "  output:     %d series, %d bytes\n", seriesCount(families), content.Len())
 	return problems
+}
+
+// flagTokenNote says where a token given in an API flag belongs instead: every local user
+// can read a command line (ps), but not the lotus user's crontab, a 0600 EnvironmentFile, or
+// the repo's token file.
+func flagTokenNote(api string) string {
+	flag, envVar := "--daemon-api", "FULLNODE_API_INFO"
+	if api == "miner" {
+		flag, envVar = "--miner-api", "MINER_API_INFO"
+	}
+	return fmt.Sprintf("the token in %s is visible to every local user (ps); set %s in the lotus user's crontab or a 0600 EnvironmentFile instead, or leave the token to the repo's token file", flag, envVar)
 }
 
 // fixFor names the fix of a collector's failure when the cause has one.

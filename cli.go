@@ -31,10 +31,10 @@ func newFlagSet(c *config) (*flag.FlagSet, *string, *string, *string) {
 	fs := flag.NewFlagSet("lotus-farcaster", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	fs.StringVar(&c.daemonAPI, "daemon-api", "", "full node API as `TOKEN:MULTIADDR` (default: $FULLNODE_API_INFO, then $LOTUS_PATH or ~/.lotus, then the environment of a running lotus-miner or curio)")
-	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR` (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
+	fs.StringVar(&c.daemonAPI, "daemon-api", "", "full node API as `TOKEN:MULTIADDR`; every local user can read a token here (ps): prefer FULLNODE_API_INFO or the repo's token file (default: $FULLNODE_API_INFO, then $LOTUS_PATH or ~/.lotus, then the environment of a running lotus-miner or curio)")
+	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR`; every local user can read a token here (ps): prefer MINER_API_INFO or the repo's token file (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
 	miners := fs.String("miner", "", "daemon-only mode, for Curio and hosts without lotus-miner: read these miner actors (`f0…,f0…`) from the daemon alone, one file each")
-	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
+	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter of root, a system user or this user, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
 	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
 	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "the whole run, writing included, ends within `D`; keep it well inside the cron minute")
 	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(metrics.All), ",")+")")

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
@@ -132,9 +133,10 @@ func (h *hostInfoFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.root, "host-info.root", "", "with --host-info, look at the host installed under `DIR` (its files and DIR/proc) instead of / (for tests)")
 }
 
-// printHostInfo is --host-info: it only reads, and exits 0 whatever it finds.
-func printHostInfo(h hostInfoFlags, stdout io.Writer) int {
-	r := inspectHost(strings.TrimSuffix(h.root, "/"))
+// printHostInfo is --host-info: it only reads, and exits 0 whatever it finds. The tokens it
+// reads are added to secrets, which stdout hides.
+func printHostInfo(h hostInfoFlags, stdout io.Writer, secrets *redaction) int {
+	r := inspectHost(strings.TrimSuffix(h.root, "/"), secrets)
 	var err error
 	if h.format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -160,17 +162,10 @@ const (
 // cronDaemons are where Debian's cron and cronie put their daemon.
 var cronDaemons = []string{"/usr/sbin/cron", "/usr/sbin/crond", "/usr/bin/crond"}
 
-// process is a running program the report cares about.
-type process struct {
-	pid, uid int
-	name     string            // base name of argv[0]
-	env      map[string]string // lotus-miner's environment; nil when unreadable
-}
-
 // inspectHost gathers the report for the host whose files are under root ("" for this one).
-func inspectHost(root string) hostReport {
+func inspectHost(root string, secrets *redaction) hostReport {
 	var r hostReport
-	procs := processes(root + "/proc")
+	procs := proc.Find(root+"/proc", "lotus-miner", "curio", "cron", "crond")
 	users := map[int]*hostUser{}
 	addUser := func(uid int, why string, runs bool) *hostUser {
 		u := users[uid]
@@ -188,21 +183,24 @@ func inspectHost(root string) hostReport {
 
 	repos := map[string]*minerRepo{}
 	cronPID := 0
+	// The lotus user is usually an ordinary user: whoever runs lotus-miner or curio is a candidate.
 	for _, p := range procs {
-		switch p.name {
+		switch p.Name {
 		case "curio":
-			u := addUser(p.uid, fmt.Sprintf("runs curio (pid %d)", p.pid), true)
-			r.Curio = append(r.Curio, curioProcess{PID: p.pid, User: u.Name})
+			u := addUser(p.EUID, fmt.Sprintf("runs curio (pid %d)", p.PID), true)
+			r.Curio = append(r.Curio, curioProcess{PID: p.PID, User: u.Name})
 		case "lotus-miner":
-			u := addUser(p.uid, fmt.Sprintf("runs lotus-miner (pid %d)", p.pid), true)
-			path, found := processRepo(p, u.Home)
+			u := addUser(p.EUID, fmt.Sprintf("runs lotus-miner (pid %d)", p.PID), true)
+			env := p.Env()
+			home := processHome(env, u.Home)
+			path, found := processRepo(p.PID, env, home)
 			if path == "" || repos[path] != nil {
 				continue
 			}
 			repos[path] = &minerRepo{Path: path, User: u.Name, Found: found,
-				DaemonRepo: daemonRepo(root, path, expandHome(p.env["LOTUS_PATH"], p.home(u.Home)), p.home(u.Home))}
+				DaemonRepo: daemonRepo(root, path, expandHome(env["LOTUS_PATH"], home), home)}
 		case "cron", "crond":
-			cronPID = p.pid
+			cronPID = p.PID
 		}
 	}
 
@@ -232,7 +230,7 @@ func inspectHost(root string) hostReport {
 		}
 	}
 	for _, m := range repos {
-		m.MinerID, m.Error = askMinerID(root, m.Path)
+		m.MinerID, m.Error = askMinerID(root, m.Path, secrets)
 		r.MinerRepos = append(r.MinerRepos, *m)
 	}
 	sort.Slice(r.MinerRepos, func(i, j int) bool { return r.MinerRepos[i].Path < r.MinerRepos[j].Path })
@@ -257,64 +255,25 @@ func inspectHost(root string) hostReport {
 	return r
 }
 
-// processes lists the running lotus-miner, curio and cron processes under procDir.
-// Processes that vanish or cannot be read while scanning are skipped: that is normal.
-func processes(procDir string) []process {
-	entries, _ := os.ReadDir(procDir)
-	var ps []process
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		dir := filepath.Join(procDir, e.Name())
-		cmdline, err := os.ReadFile(dir + "/cmdline")
-		if err != nil {
-			continue
-		}
-		argv0, _, _ := strings.Cut(string(cmdline), "\x00")
-		name := filepath.Base(argv0)
-		if !slices.Contains([]string{"lotus-miner", "curio", "cron", "crond"}, name) {
-			continue
-		}
-		fi, err := os.Stat(dir)
-		if err != nil {
-			continue
-		}
-		p := process{pid: pid, uid: ownerOf(fi), name: name}
-		if raw, err := os.ReadFile(dir + "/environ"); err == nil && name == "lotus-miner" {
-			p.env = map[string]string{}
-			for _, kv := range strings.Split(string(raw), "\x00") {
-				if k, v, ok := strings.Cut(kv, "="); ok {
-					p.env[k] = v
-				}
-			}
-		}
-		ps = append(ps, p)
-	}
-	return ps
-}
-
-// home is the home folder the process expands "~/" with: its HOME, else its owner's.
-func (p process) home(ownerHome string) string {
-	if h := p.env["HOME"]; h != "" {
+// processHome is the home folder a process expands "~/" with: its HOME, else its owner's.
+func processHome(env map[string]string, ownerHome string) string {
+	if h := env["HOME"]; h != "" {
 		return h
 	}
 	return ownerHome
 }
 
 // processRepo is the repo a lotus-miner process uses, chosen as lotus-miner does.
-func processRepo(p process, ownerHome string) (path, found string) {
+func processRepo(pid int, env map[string]string, home string) (path, found string) {
 	for _, v := range []string{"LOTUS_MINER_PATH", "LOTUS_STORAGE_PATH"} {
-		if r := p.env[v]; r != "" {
-			return filepath.Clean(expandHome(r, p.home(ownerHome))), fmt.Sprintf("%s of lotus-miner (pid %d)", v, p.pid)
+		if r := env[v]; r != "" {
+			return filepath.Clean(expandHome(r, home)), fmt.Sprintf("%s of lotus-miner (pid %d)", v, pid)
 		}
 	}
-	home := p.home(ownerHome)
 	if home == "" {
 		return "", ""
 	}
-	return filepath.Join(home, ".lotusminer"), fmt.Sprintf("~/.lotusminer of lotus-miner (pid %d)", p.pid)
+	return filepath.Join(home, ".lotusminer"), fmt.Sprintf("~/.lotusminer of lotus-miner (pid %d)", pid)
 }
 
 // expandHome expands a leading "~/" as Lotus does in its repo variables.
@@ -345,7 +304,7 @@ func daemonRepo(root, minerRepo, lotusPath, home string) string {
 }
 
 // askMinerID asks the repo's lotus-miner for its actor address, as a run would find it.
-func askMinerID(root, repo string) (id, problem string) {
+func askMinerID(root, repo string, secrets *redaction) (id, problem string) {
 	env := lotusapi.Env{Getenv: func(k string) string {
 		if k == "LOTUS_MINER_PATH" {
 			return root + repo
@@ -356,6 +315,7 @@ func askMinerID(root, repo string) (id, problem string) {
 	if err != nil {
 		return "", err.Error()
 	}
+	secrets.add(ep.Token) // a hostile lotus-miner may answer with it
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	m, closer, err := lotusapi.DialMiner(ctx, ep, new(atomic.Int64))

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+	"github.com/lotus-farcaster/lotus-farcaster/proc/proctest"
 )
 
 // writeHostFile writes a file under root, creating its folders.
@@ -196,10 +197,58 @@ func TestHostInfoFlags(t *testing.T) {
 	}
 }
 
-// writeFakeProcess adds a process to a fake /proc tree: its argv and environment.
+// writeFakeProcess adds a process of the current user to a fake /proc tree: its argv and environment.
 func writeFakeProcess(t *testing.T, proc, pid string, argv, env []string) {
 	t.Helper()
-	nul := func(s []string) string { return strings.Join(s, "\x00") + "\x00" }
-	writeHostFile(t, proc, pid+"/cmdline", nul(argv), 0o444)
-	writeHostFile(t, proc, pid+"/environ", nul(env), 0o400)
+	proctest.Write(t, proc, proctest.Process{PID: pid, Argv: argv, Env: env, UID: os.Getuid(), EUID: os.Geteuid()})
+}
+
+// TestHostInfoBelievesAdminsNodeExporter: any local user can start a program named
+// node_exporter that names a folder; only one of root, of our user or of a system user says
+// which folder node_exporter reads, so install.sh never opens another user's choice to lotus.
+func TestHostInfoBelievesAdminsNodeExporter(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		uid, euid int
+		believed  bool
+	}{
+		{"root", 0, 0, true},
+		{"our user", os.Geteuid(), os.Geteuid(), true},
+		{"system user", 112, 112, true},
+		{"ordinary user", 1500, 1500, false},
+		{"set-user-ID root program of an ordinary user", 1500, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			proctest.Write(t, filepath.Join(root, "proc"), proctest.Process{PID: "900", UID: tc.uid, EUID: tc.euid,
+				Argv: []string{"/home/mallory/node_exporter", "--collector.textfile.directory=/etc"}})
+			r := hostInfoJSON(t, root)
+			if believed := r.Textfile.Dir == "/etc" && r.Textfile.Source == "process"; believed != tc.believed {
+				t.Errorf("textfile %+v; want the process believed: %v", r.Textfile, tc.believed)
+			}
+			if !tc.believed && (r.Textfile.Dir != "/var/lib/prometheus/node-exporter" || r.Textfile.Source != "none") {
+				t.Errorf("textfile %+v; want the Debian folder, to be created", r.Textfile)
+			}
+		})
+	}
+}
+
+// TestHostInfoHidesToken: a hostile lotus-miner that answers with its token does not get it
+// printed, in either format.
+func TestHostInfoHidesToken(t *testing.T) {
+	sc := lotustest.Small()
+	fake := lotustest.Start(sc)
+	defer fake.Close()
+	root := t.TempDir()
+	if _, _, err := fake.WriteRepos(filepath.Join(root, "home/lotus")); err != nil {
+		t.Fatal(err)
+	}
+	sc.MinerID = fake.MinerToken // answered by ActorAddress
+	for _, format := range []string{"json", "lines"} {
+		var stdout bytes.Buffer
+		run([]string{"--host-info", format, "--host-info.root", root}, &stdout, &bytes.Buffer{})
+		if out := stdout.String(); strings.Contains(out, fake.MinerToken) || !strings.Contains(out, "answered the actor address") {
+			t.Errorf("--host-info %s shows the token, or not the answer:\n%s", format, out)
+		}
+	}
 }

@@ -683,7 +683,8 @@ func TestInstallGrantsTextfileAccess(t *testing.T) {
 	if c := changeLines(out); len(c) > 0 {
 		t.Errorf("a second run reported changes: %q", c)
 	}
-	cronTick(t, root) // as root, not nobody: only the file matters here
+	// What the job, as nobody, writes (as root it would refuse a folder nobody's group can write).
+	writeHostFile(t, root, "var/lib/node_exporter/textfile_collector/lotus-f01234.prom", "lotus_up 1\n", 0o644)
 	out = mustInstall(t, "--root", root, "--uninstall")
 	wantContains(t, "uninstall output", out, "restored group 0 and mode 755 of /var/lib/node_exporter/textfile_collector",
 		"removed /var/lib/node_exporter/textfile_collector/lotus-f01234.prom")

@@ -26,6 +26,7 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
@@ -54,6 +55,8 @@ type config struct {
 	showVersion         bool
 	logLevel            slog.Level
 	hostInfo            hostInfoFlags // --host-info (hostinfo.go)
+	trust               proc.Trust    // whose processes and folders to believe
+	secrets             *redaction    // the tokens found, hidden from all output
 	stdout              io.Writer     // where --output - and --demo's note go
 	grace               time.Duration // see metrics.Options.Grace
 }
@@ -66,6 +69,12 @@ const maxMiners = 64
 
 // run is main without os.Exit, so deferred cleanup runs and tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
+	// No token the run finds leaves it: every line out passes through secrets.
+	secrets := &redaction{}
+	hiddenOut, hiddenErr := secrets.writer(stdout), secrets.writer(stderr)
+	defer hiddenOut.Close()
+	defer hiddenErr.Close()
+	stdout, stderr = hiddenOut, hiddenErr
 	// go-jsonrpc logs through ipfs/go-log in its own format; our one line per problem replaces it.
 	_ = logging.SetLogLevel("rpc", "fatal")
 	c, err := parseFlags(args)
@@ -78,12 +87,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	c.stdout = stdout
+	c.trust = proc.LoadTrust("")
+	c.secrets = secrets
 	if c.showVersion {
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
 	}
 	if c.hostInfo.format != "" {
-		return printHostInfo(c.hostInfo, stdout)
+		return printHostInfo(c.hostInfo, stdout, secrets)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
 		Level: c.logLevel,
@@ -116,6 +127,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer fake.Close()
 		d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
 		d.Source, m.Source = "the built-in demo miner", "the built-in demo miner"
+		secrets.add(d.Token, m.Token)
 		daemonEP, minerEP, discoveryFailed = &d, &m, false
 	}
 	if c.check {
@@ -230,7 +242,7 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		failed = true
 		log.Error("inconsistent metrics left out", "err", err)
 	}
-	write := func(w io.Writer) error { return encode(w, families, c.demo) }
+	write := c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) })
 	if target == "-" {
 		err = write(c.stdout)
 	} else {
@@ -241,7 +253,7 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		return exitNotWritten
 	}
 	if statePath != "" {
-		if err := textfile.Write(statePath, func(w io.Writer) error { return src.State.Encode(w, src.MinerID) }); err != nil {
+		if err := textfile.Write(statePath, c.secrets.hiding(func(w io.Writer) error { return src.State.Encode(w, src.MinerID) })); err != nil {
 			log.Error("keeping the counters for the next run failed", "file", statePath, "err", err)
 			failed = true
 		}
@@ -370,7 +382,8 @@ func permissionFix(api string) string {
 }
 
 // endpoints finds the APIs; a failure is logged in one line and leaves that endpoint nil.
-// In daemon-only mode (--miner) lotus-miner is not looked for.
+// In daemon-only mode (--miner) lotus-miner is not looked for. A token found is hidden
+// before anything is said about its API.
 func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, failed bool) {
 	if c.demo {
 		return nil, nil, false
@@ -380,6 +393,7 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 		log.Error("daemon API not usable", "err", err)
 		failed = true
 	} else {
+		c.secrets.add(ep.Token)
 		daemon = &ep
 		log.Debug("daemon API found", "endpoint", ep.String())
 	}
@@ -390,6 +404,7 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 		log.Error("miner API not usable", "err", err)
 		failed = true
 	} else {
+		c.secrets.add(ep.Token)
 		miner = &ep
 		log.Debug("miner API found", "endpoint", ep.String())
 	}
@@ -404,20 +419,26 @@ var textfileName = regexp.MustCompile(`^lotus-([ft]0[0-9]+)\.prom$`)
 
 // outputDir is the folder a run writes into, and how it was chosen: --output's, else
 // --textfile-dir, else the current one for --demo (never put demo data where node_exporter
-// would serve it), else node_exporter's textfile folder.
+// would serve it), else node_exporter's textfile folder. A folder whose files another user
+// could replace is refused; the demo's, never read back, is not checked.
 func outputDir(c config) (dir, how string, err error) {
 	switch {
 	case c.output == "-":
 		return "", "--output (stdout)", nil
 	case c.output != "":
-		return filepath.Dir(c.output), "--output", nil
+		dir, how = filepath.Dir(c.output), "--output"
 	case c.textfileDir != "":
-		return c.textfileDir, "--textfile-dir", nil
+		dir, how = c.textfileDir, "--textfile-dir"
 	case c.demo:
 		return ".", "--demo writes to the current folder", nil
+	default:
+		d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates, c.trust)
+		if err != nil {
+			return "", "", err
+		}
+		dir, how = d.Path, d.How
 	}
-	d, err := textfile.DetectDir("/proc", textfile.DefaultCandidates)
-	return d.Path, d.How, err
+	return dir, how, textfile.CheckDir(dir, c.trust)
 }
 
 // jobLockPath is the lock of this job: the runs of one cron line, whatever miner ID they

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,9 +102,14 @@ func keptState(t *testing.T) []byte {
 	smallState.once.Do(func() {
 		fake := lotustest.Start(lotustest.Small())
 		defer fake.Close()
-		out := filepath.Join(os.TempDir(), fmt.Sprintf("lotus-farcaster-state-%d.prom", os.Getpid()))
-		defer os.Remove(out)
-		defer os.Remove(textfile.StatePath(out))
+		// A folder of its own: the exporter refuses to write in a shared one such as /tmp.
+		dir, err := os.MkdirTemp("", "lotus-farcaster-state-")
+		if err != nil {
+			smallState.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		out := filepath.Join(dir, "lotus.prom")
 		if code := run([]string{
 			"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken),
 			"--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken),
@@ -271,6 +277,8 @@ func TestCheck(t *testing.T) {
 		"found via:  --daemon-api flag", fake.DaemonURL, "1.36.2+mainnet+git.0f1d2e3 (API 2.3.0)",
 		"found via:  --miner-api flag", fake.MinerURL, "miner f01234:", "    storage    ok", "    lifecycle  ok",
 		filepath.Join(dir, "lotus-f01234.prom"), "chosen by:  --textfile-dir", "verdict: OK",
+		"  note:       the token in --daemon-api is visible to every local user (ps); set FULLNODE_API_INFO in the lotus user's crontab",
+		"  note:       the token in --miner-api is visible to every local user (ps); set MINER_API_INFO in the lotus user's crontab",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--check output lacks %q:\n%s", want, out)
@@ -414,6 +422,9 @@ func TestCheckReadOnlyToken(t *testing.T) {
 			t.Errorf("--check output lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "--miner-api is visible") {
+		t.Errorf("--check notes a token in --miner-api, which has none:\n%s", out)
+	}
 }
 
 // A run with a read-only miner token: one line for the cause, naming the fix.
@@ -435,7 +446,7 @@ func TestReadOnlyTokenIsOneLine(t *testing.T) {
 // A full disk is a PROBLEM of --check, with the free space: a tiny tmpfs stands for it.
 func TestCheckFullDisk(t *testing.T) {
 	dir := t.TempDir()
-	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", dir).Run(); err != nil {
+	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4k,mode=755", "tmpfs", dir).Run(); err != nil {
 		t.Skip("cannot mount a tmpfs here (needs root): ", err)
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
@@ -532,5 +543,52 @@ func TestNotAMinerIsOneLine(t *testing.T) {
 			wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c, "miner_id": id}, 1)
 		}
 		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "proving", "miner_id": id}, 0)
+	}
+}
+
+// A folder another user could write in is refused before anything is written there: one
+// stderr line naming the folder, who else can write it and the fix, and exit 3; --check says
+// the same as a PROBLEM.
+func TestRefusesFolderOthersCanWrite(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a folder to another user needs root")
+	}
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	for _, tc := range []struct {
+		name string
+		uid  int
+		mode uint32
+		want string
+	}{
+		{"another user's", 54321, 0o755, "belongs to uid 54321, who could replace what is written there; run lotus-farcaster as uid 54321"},
+		{"world-writable", 0, 0o1777, "is writable by every user (mode 1777)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.Chown(dir, tc.uid, 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Chmod(dir, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			api := []string{"--daemon-api", apiFlag(t, fake.DaemonURL, fake.DaemonToken), "--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken)}
+			for _, where := range [][]string{{"--textfile-dir", dir}, {"--output", filepath.Join(dir, "x.prom")}} {
+				var stdout, stderr bytes.Buffer
+				code := run(append(api, where...), &stdout, &stderr)
+				lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+				if code != exitNotWritten || len(lines) != 1 || !strings.Contains(lines[0], "folder "+dir+" ") || !strings.Contains(lines[0], tc.want) {
+					t.Errorf("%v: exit %d, stderr:\n%s\nwant exit %d and one line naming %s and %q", where, code, stderr.String(), exitNotWritten, dir, tc.want)
+				}
+				if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+					t.Errorf("%v: wrote %v", where, entries)
+				}
+			}
+			var stdout bytes.Buffer
+			code := run(append(api, "--textfile-dir", dir, "--check"), &stdout, &bytes.Buffer{})
+			if code != exitFailed || !strings.Contains(stdout.String(), "PROBLEM:    folder "+dir+" ") || !strings.Contains(stdout.String(), tc.want) {
+				t.Errorf("--check: exit %d:\n%s", code, stdout.String())
+			}
+		})
 	}
 }

@@ -36,8 +36,10 @@ const expectedInfo = "expected TOKEN:/ip4/HOST/tcp/PORT/http"
 // ParseAPIInfo parses Lotus's API info form "TOKEN:MULTIADDR" (or just
 // "MULTIADDR", or "TOKEN:http://host:port" / plain URL forms as Lotus also
 // accepts) into an Endpoint whose URL ends in rpcPath ("/rpc/v1" for the full
-// node, "/rpc/v0" for the miner). source is copied to Endpoint.Source and used
-// in errors. Errors are one line and never contain the token.
+// node, "/rpc/v0" for the miner). A token in a URL's ?token= query (Lotus's
+// auth reads it there too) becomes Endpoint.Token; the URL keeps no query.
+// source is copied to Endpoint.Source and used in errors. Errors are one line
+// and never contain the token.
 func ParseAPIInfo(info, rpcPath, source string) (Endpoint, error) {
 	info = strings.TrimSpace(info)
 	ep := Endpoint{Source: source}
@@ -57,11 +59,14 @@ func ParseAPIInfo(info, rpcPath, source string) (Endpoint, error) {
 		}
 		ep.URL = base + rpcPath
 	case hasURLScheme(addr):
-		u, err := apiURL(addr, rpcPath)
+		u, token, err := apiURL(addr, rpcPath)
 		if err != nil {
 			return Endpoint{}, fmt.Errorf("%s: malformed URL: %v; expected TOKEN:http://HOST:PORT", source, err)
 		}
 		ep.URL = u
+		if ep.Token == "" {
+			ep.Token = token
+		}
 	default:
 		return Endpoint{}, fmt.Errorf("%s: value is neither TOKEN:MULTIADDR, MULTIADDR nor URL; %s", source, expectedInfo)
 	}
@@ -78,12 +83,17 @@ func hasURLScheme(s string) bool {
 }
 
 // apiURL checks a URL-form address and makes it end in rpcPath. WebSocket
-// schemes become HTTP(S) because the exporter only makes HTTP calls.
-func apiURL(addr, rpcPath string) (string, error) {
+// schemes become HTTP(S) because the exporter only makes HTTP calls. The
+// token of a ?token= query is returned apart, and the URL keeps no query or
+// fragment: it is printed in errors and --check, the token only goes into the
+// Authorization header (which Lotus reads first).
+func apiURL(addr, rpcPath string) (rawURL, token string, err error) {
 	u, err := url.Parse(addr)
 	if err != nil {
-		return "", errors.New("not a valid URL")
+		return "", "", errors.New("not a valid URL")
 	}
+	token = u.Query().Get("token")
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	switch u.Scheme {
 	case "ws":
 		u.Scheme = "http"
@@ -91,26 +101,26 @@ func apiURL(addr, rpcPath string) (string, error) {
 		u.Scheme = "https"
 	}
 	if u.User != nil {
-		return "", errors.New("user:password in the URL is not supported; put the token before the URL")
+		return "", "", errors.New("user:password in the URL is not supported; put the token before the URL")
 	}
 	if !validURLHost(u) {
-		return "", errors.New("bad host")
+		return "", "", errors.New("bad host")
 	}
 	if p := u.Port(); p != "" {
 		if err := checkPort(p); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	p := strings.TrimRight(u.Path, "/")
 	switch {
 	case strings.HasSuffix(p, rpcPath):
 	case rpcVersionRE.MatchString(p):
-		return "", fmt.Errorf("path %q is not %s", rpcVersionRE.FindString(p), rpcPath)
+		return "", "", fmt.Errorf("path %q is not %s", rpcVersionRE.FindString(p), rpcPath)
 	default:
 		p += rpcPath
 	}
 	u.Path = p
-	return u.String(), nil
+	return u.String(), token, nil
 }
 
 // validURLHost accepts a host name, an IPv4 address or a bracketed IPv6

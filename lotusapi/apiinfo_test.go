@@ -40,6 +40,12 @@ var parseTests = []struct {
 	{"url ws", "ws://127.0.0.1:1234/rpc/v1", "/rpc/v1", "http://127.0.0.1:1234/rpc/v1", "", ""},
 	{"url wss trailing slash", "wss://[::1]:2345/rpc/v0/", "/rpc/v0", "https://[::1]:2345/rpc/v0", "", ""},
 	{"url proxy prefix", "https://proxy.example.com/lotus", "/rpc/v1", "https://proxy.example.com/lotus/rpc/v1", "", ""},
+	// Lotus's auth takes the token from a ?token= query too; it goes into the header instead.
+	{"url query token", "http://127.0.0.1:1234/rpc/v1?token=" + testToken, "/rpc/v1", "http://127.0.0.1:1234/rpc/v1", testToken, ""},
+	{"url ws query token", "ws://127.0.0.1:1234/rpc/v0?token=" + testToken, "/rpc/v0", "http://127.0.0.1:1234/rpc/v0", testToken, ""},
+	{"url wss query token without path", "wss://lotus.example.com:1234?token=" + testToken + "#x", "/rpc/v1", "https://lotus.example.com:1234/rpc/v1", testToken, ""},
+	{"url query token among others", "http://127.0.0.1:1234/?a=1&token=" + testToken + "&b=2", "/rpc/v1", "http://127.0.0.1:1234/rpc/v1", testToken, ""},
+	{"url query token and token before", testToken + ":http://127.0.0.1:1234?token=other.token.value", "/rpc/v1", "http://127.0.0.1:1234/rpc/v1", testToken, ""},
 
 	{"empty", "", "/rpc/v1", "", "", "empty value"},
 	{"token only", testToken + ":", "/rpc/v1", "", "", "neither"},
@@ -68,6 +74,7 @@ var parseTests = []struct {
 	{"url ip6 unbracketed", "ws://::", "/rpc/v1", "", "", `bad host`},
 	{"url userinfo", "http://user:" + testToken + "@127.0.0.1:1234", "/rpc/v1", "", "", "user:password"},
 	{"url wrong version", "http://127.0.0.1:1234/rpc/v0", "/rpc/v1", "", "", `path "/rpc/v0" is not /rpc/v1`},
+	{"url query token bad port", "http://127.0.0.1:70000/rpc/v1?token=" + testToken, "/rpc/v1", "", "", `bad port`},
 	{"url unparsable", testToken + ":http://127.0.0.1:12a4", "/rpc/v1", "", "", "malformed URL"},
 	{"unknown scheme", "ftp://127.0.0.1:1234", "/rpc/v1", "", "", "neither"},
 }
@@ -119,6 +126,9 @@ func FuzzParseAPIInfo(f *testing.F) {
 			if tok, _, ok := strings.Cut(strings.TrimSpace(info), ":"); ok && len(tok) >= 8 && strings.Contains(err.Error(), tok) {
 				t.Errorf("error %q contains the token %q", err, tok)
 			}
+			if _, query, ok := strings.Cut(info, "?"); ok && len(query) >= 8 && strings.Contains(err.Error(), query) {
+				t.Errorf("error %q contains the query %q", err, query)
+			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans lines: %q", err)
 			}
@@ -133,6 +143,9 @@ func FuzzParseAPIInfo(f *testing.F) {
 		}
 		if !strings.HasSuffix(u.Path, "/rpc/v1") {
 			t.Errorf("ParseAPIInfo(%q) gave URL %q, want path ending in /rpc/v1", info, ep.URL)
+		}
+		if strings.ContainsAny(ep.URL, "?#") {
+			t.Errorf("ParseAPIInfo(%q) gave URL %q, want no query: it may hold a token", info, ep.URL)
 		}
 	})
 }

@@ -8,9 +8,9 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
 )
 
 // Env is what discovery reads from the system; production uses OSEnv(), tests fill it by hand.
@@ -174,44 +174,18 @@ func withoutPath(err error) error {
 
 // fromMinerProcess looks for FULLNODE_API_INFO in the environment of a
 // running lotus-miner or curio (which has no lotus-miner API but reads the chain through a
-// daemon the same way) owned by env.UID. Processes that vanish or cannot be
-// read are skipped: that is normal while scanning /proc.
+// daemon the same way) that runs as env.UID alone. Only our own user's, not the wider trust
+// of proc.Trust: the variable holds a token, and a run as root must not take up the
+// credentials of a service it was not given, nor find other APIs than a run as that user
+// would (without root we could not read another user's environment anyway).
 func fromMinerProcess(env Env) (ep Endpoint, found bool, err error) {
-	entries, err := os.ReadDir(env.ProcDir)
-	if err != nil {
-		return Endpoint{}, false, nil
-	}
-	for _, e := range entries {
-		pid := e.Name()
-		if _, err := strconv.Atoi(pid); err != nil {
+	for _, p := range proc.Find(env.ProcDir, "lotus-miner", "curio") {
+		if !p.RunsAs(env.UID) {
 			continue
 		}
-		dir := filepath.Join(env.ProcDir, pid)
-		fi, err := os.Stat(dir)
-		if err != nil {
-			continue
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != env.UID {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
-		if err != nil {
-			continue
-		}
-		argv0, _, _ := strings.Cut(string(cmdline), "\x00")
-		program := filepath.Base(argv0)
-		if program != "lotus-miner" && program != "curio" {
-			continue
-		}
-		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
-		if err != nil {
-			continue
-		}
-		for _, kv := range strings.Split(string(environ), "\x00") {
-			if v, ok := strings.CutPrefix(kv, "FULLNODE_API_INFO="); ok && v != "" {
-				ep, err = ParseAPIInfo(v, daemonSpec.rpcPath, "FULLNODE_API_INFO of "+program+" process "+pid)
-				return ep, true, err
-			}
+		if v := p.Env()["FULLNODE_API_INFO"]; v != "" {
+			ep, err = ParseAPIInfo(v, daemonSpec.rpcPath, fmt.Sprintf("FULLNODE_API_INFO of %s process %d", p.Name, p.PID))
+			return ep, true, err
 		}
 	}
 	return Endpoint{}, false, nil

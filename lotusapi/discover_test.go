@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lotus-farcaster/lotus-farcaster/proc/proctest"
 )
 
 const (
@@ -34,11 +36,10 @@ func writeRepo(t *testing.T, dir string) {
 	writeFile(t, filepath.Join(dir, "token"), fileToken+"\n")
 }
 
-// writeProc creates a fake /proc/PID entry owned by the current user.
+// writeProc creates a fake /proc/PID entry of the current user.
 func writeProc(t *testing.T, procDir, pid string, argv []string, environ ...string) {
 	t.Helper()
-	writeFile(t, filepath.Join(procDir, pid, "cmdline"), strings.Join(argv, "\x00")+"\x00")
-	writeFile(t, filepath.Join(procDir, pid, "environ"), strings.Join(environ, "\x00")+"\x00")
+	proctest.Write(t, procDir, proctest.Process{PID: pid, Argv: argv, Env: environ, UID: os.Getuid(), EUID: os.Getuid()})
 }
 
 // discoverCase is one discovery scenario; "HOME" in vars, wantSrc and wantErr stands for env.Home.
@@ -113,6 +114,23 @@ func TestDiscoverDaemon(t *testing.T) {
 			setup: func(t *testing.T, env *Env) {
 				writeProc(t, env.ProcDir, "4242", []string{"lotus-miner", "run"}, "FULLNODE_API_INFO="+procInfo)
 				env.UID = os.Getuid() + 1
+			},
+			wantErr: "daemon API not found",
+		},
+		{
+			// A root or system user's lotus-miner is believed elsewhere, but its token is not ours to take.
+			name: "root's process is skipped",
+			setup: func(t *testing.T, env *Env) {
+				proctest.Write(t, env.ProcDir, proctest.Process{PID: "4242", Argv: []string{"lotus-miner", "run"}, Env: []string{"FULLNODE_API_INFO=" + procInfo}})
+				env.UID = 1001
+			},
+			wantErr: "daemon API not found",
+		},
+		{
+			name: "set-user-ID process is skipped",
+			setup: func(t *testing.T, env *Env) {
+				proctest.Write(t, env.ProcDir, proctest.Process{PID: "4242", Argv: []string{"curio", "run"}, Env: []string{"FULLNODE_API_INFO=" + procInfo}, UID: 1001, EUID: 0})
+				env.UID = 1001
 			},
 			wantErr: "daemon API not found",
 		},

@@ -8,8 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
 )
 
 // Dir is a detected textfile-collector folder.
@@ -50,24 +51,26 @@ const (
 // DetectDir finds the folder node_exporter's textfile collector reads.
 //
 // First it looks for a running node_exporter under procDir ("/proc" in
-// production) and uses what it reads: its --collector.textfile.directory, or
-// DebianDefault for Debian's build without the flag. Processes that vanish or
-// cannot be read while scanning are skipped. Then it returns the first of
+// production) that trust believes, and uses what it reads: its
+// --collector.textfile.directory, or DebianDefault for Debian's build without
+// the flag. Processes that vanish or cannot be read while scanning are
+// skipped. Then it returns the first of
 // candidates that is an existing folder, with a Note when a running
 // node_exporter reads none. Otherwise it returns an error telling the user to
 // pass --textfile-dir, and a Dir holding only that Note.
-func DetectDir(procDir string, candidates []string) (Dir, error) {
-	return detectDir("", procDir, candidates)
+func DetectDir(procDir string, candidates []string, trust proc.Trust) (Dir, error) {
+	return detectDir("", procDir, candidates, trust)
 }
 
 // DetectDirUnder is DetectDir for the host whose files are under root, with
-// its processes in root/proc; the paths it returns are the host's, without root.
+// its processes in root/proc, as the running program trusts them; the paths
+// it returns are the host's, without root.
 func DetectDirUnder(root string) (Dir, error) {
-	return detectDir(root, root+"/proc", DefaultCandidates)
+	return detectDir(root, root+"/proc", DefaultCandidates, proc.LoadTrust(root))
 }
 
-func detectDir(root, procDir string, candidates []string) (Dir, error) {
-	d, found := fromProcesses(procDir)
+func detectDir(root, procDir string, candidates []string, trust proc.Trust) (Dir, error) {
+	d, found := fromProcesses(procDir, trust)
 	if found {
 		return d, nil
 	}
@@ -80,7 +83,7 @@ func detectDir(root, procDir string, candidates []string) (Dir, error) {
 			return Dir{Path: c, How: how + " " + c, Note: d.Note}, nil
 		}
 	}
-	msg := "no node_exporter textfile folder found (no running node_exporter reads one, no default folder exists); pass --textfile-dir"
+	msg := "no node_exporter textfile folder found (no running node_exporter of root, a system user or this user reads one, no default folder exists); pass --textfile-dir"
 	if d.Note != "" {
 		msg += "; " + d.Note
 	}
@@ -88,22 +91,20 @@ func detectDir(root, procDir string, candidates []string) (Dir, error) {
 }
 
 // fromProcesses returns the folder of the first node_exporter under procDir
-// that reads one; otherwise found is false and d.Note tells of one that reads none.
-func fromProcesses(procDir string) (d Dir, found bool) {
-	entries, err := os.ReadDir(procDir)
-	if err != nil {
-		return Dir{}, false
-	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue // not a process, e.g. /proc/meminfo
+// that trust believes and that reads one; otherwise found is false and d.Note
+// tells of one that reads none. Anyone can start a program named node_exporter
+// that names a folder of their choice: only an administrator's says where
+// node_exporter reads.
+func fromProcesses(procDir string, trust proc.Trust) (d Dir, found bool) {
+	for _, p := range proc.Find(procDir, "node_exporter", debianName) {
+		if !trust.TrustsProcess(p) {
+			continue
 		}
-		path, how, ok := processTextfileDir(filepath.Join(procDir, e.Name()), pid)
+		path, how, ok := processTextfileDir(p)
 		switch {
 		case !ok:
 		case path != "":
-			return Dir{Path: path, How: how, PID: pid}, true
+			return Dir{Path: path, How: how, PID: p.PID}, true
 		case d.Note == "":
 			d.Note = how
 		}
@@ -111,39 +112,27 @@ func fromProcesses(procDir string) (d Dir, found bool) {
 	return d, false
 }
 
-// processTextfileDir says which folder the process whose /proc/PID folder is
-// procPID reads, if it is a node_exporter: ok is false for any other process
-// or one that is gone; path is "" when it reads none; how says why.
-func processTextfileDir(procPID string, pid int) (path, how string, ok bool) {
-	raw, err := os.ReadFile(filepath.Join(procPID, "cmdline"))
-	if err != nil {
-		return "", "", false
+// processTextfileDir says which folder node_exporter p reads: path is "" when
+// it reads none; how says why; ok is false when p is gone.
+func processTextfileDir(p proc.Process) (path, how string, ok bool) {
+	if slices.Contains(p.Args[1:], "--no-collector.textfile") {
+		return "", fmt.Sprintf("%s (pid %d) runs with --no-collector.textfile, so it reads no textfile folder", p.Name, p.PID), true
 	}
-	// argv is NUL-separated. comm is not used: it is cut to 15 characters,
-	// too short for "prometheus-node-exporter".
-	args := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
-	name := filepath.Base(args[0])
-	if name != "node_exporter" && name != debianName {
-		return "", "", false
-	}
-	if slices.Contains(args[1:], "--no-collector.textfile") {
-		return "", fmt.Sprintf("%s (pid %d) runs with --no-collector.textfile, so it reads no textfile folder", name, pid), true
-	}
-	path = flagValue(args[1:])
+	path = flagValue(p.Args[1:])
 	switch {
-	case path == "" && name == debianName:
-		return DebianDefault, fmt.Sprintf("built-in default of running %s (pid %d), Debian's build", name, pid), true
+	case path == "" && p.Name == debianName:
+		return DebianDefault, fmt.Sprintf("built-in default of running %s (pid %d), Debian's build", p.Name, p.PID), true
 	case path == "":
-		return "", fmt.Sprintf("%s (pid %d) runs without %s, so its textfile collector reads no folder", name, pid, textfileFlag), true
+		return "", fmt.Sprintf("%s (pid %d) runs without %s, so its textfile collector reads no folder", p.Name, p.PID, textfileFlag), true
 	case !filepath.IsAbs(path):
 		// A relative folder is relative to node_exporter's working folder.
-		cwd, err := os.Readlink(filepath.Join(procPID, "cwd"))
+		cwd, err := p.Cwd()
 		if err != nil {
 			return "", "", false
 		}
 		path = filepath.Join(cwd, path)
 	}
-	return path, fmt.Sprintf("%s of running node_exporter (pid %d)", textfileFlag, pid), true
+	return path, fmt.Sprintf("%s of running node_exporter (pid %d)", textfileFlag, p.PID), true
 }
 
 // flagValue returns the value of the textfile flag in args, given either as

@@ -7,20 +7,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
+	"github.com/lotus-farcaster/lotus-farcaster/proc/proctest"
 )
 
-// fakeProc adds /proc/PID/cmdline with NUL-separated args to procDir.
+// fakeProc adds a process of root to procDir, with NUL-separated args in its cmdline.
 func fakeProc(t *testing.T, procDir, pid string, args ...string) {
 	t.Helper()
-	dir := filepath.Join(procDir, pid)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmdline := strings.Join(args, "\x00") + "\x00"
-	if err := os.WriteFile(filepath.Join(dir, "cmdline"), []byte(cmdline), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	proctest.Write(t, procDir, proctest.Process{PID: pid, Argv: args})
 }
+
+// trust is the exporter running as user 1001 on a host whose ordinary users start at 1000.
+var trust = proc.Trust{UID: 1001, UIDMin: 1000}
 
 // mkdirs creates the named folders under root and returns their paths.
 func mkdirs(t *testing.T, root string, names ...string) []string {
@@ -47,19 +46,19 @@ func TestDetectDirFromProcess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			proc := t.TempDir()
+			procDir := t.TempDir()
 			// Entries DetectDir must skip: a non-process file, a process
 			// whose cmdline cannot be read, and an unrelated process.
-			if err := os.WriteFile(filepath.Join(proc, "meminfo"), nil, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(procDir, "meminfo"), nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			mkdirs(t, proc, "7")
-			fakeProc(t, proc, "8", "/usr/sbin/sshd", "-D")
-			fakeProc(t, proc, "123", tt.args...)
+			mkdirs(t, procDir, "7")
+			fakeProc(t, procDir, "8", "/usr/sbin/sshd", "-D")
+			fakeProc(t, procDir, "123", tt.args...)
 			// An existing candidate proves the process takes precedence.
 			candidates := mkdirs(t, t.TempDir(), "default")
 
-			d, err := DetectDir(proc, candidates)
+			d, err := DetectDir(procDir, candidates, trust)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,12 +73,12 @@ func TestDetectDirFromProcess(t *testing.T) {
 }
 
 func TestDetectDirRelativeFlag(t *testing.T) {
-	proc := t.TempDir()
-	fakeProc(t, proc, "42", "./node_exporter", "--collector.textfile.directory=textfile")
-	if err := os.Symlink("/home/sp/node_exporter", filepath.Join(proc, "42", "cwd")); err != nil {
+	procDir := t.TempDir()
+	fakeProc(t, procDir, "42", "./node_exporter", "--collector.textfile.directory=textfile")
+	if err := os.Symlink("/home/sp/node_exporter", filepath.Join(procDir, "42", "cwd")); err != nil {
 		t.Fatal(err)
 	}
-	d, err := DetectDir(proc, nil)
+	d, err := DetectDir(procDir, nil, trust)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +88,10 @@ func TestDetectDirRelativeFlag(t *testing.T) {
 }
 
 func TestDetectDirFallsBackToCandidates(t *testing.T) {
-	proc := t.TempDir()
+	procDir := t.TempDir()
 	// Neither process names a folder node_exporter reads.
-	fakeProc(t, proc, "10", "/usr/local/bin/lotus-miner", "--collector.textfile.directory=/wrong")
-	fakeProc(t, proc, "11", "/usr/bin/node_exporter", "--web.listen-address=:9100")
+	fakeProc(t, procDir, "10", "/usr/local/bin/lotus-miner", "--collector.textfile.directory=/wrong")
+	fakeProc(t, procDir, "11", "/usr/bin/node_exporter", "--web.listen-address=:9100")
 
 	root := t.TempDir()
 	dirs := mkdirs(t, root, "second", "third")
@@ -103,7 +102,7 @@ func TestDetectDirFallsBackToCandidates(t *testing.T) {
 	// A missing path and a plain file are skipped; order decides among folders.
 	candidates := []string{filepath.Join(root, "missing"), file, dirs[0], dirs[1]}
 
-	d, err := DetectDir(proc, candidates)
+	d, err := DetectDir(procDir, candidates, trust)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +120,9 @@ func TestDetectDirFallsBackToCandidates(t *testing.T) {
 // TestDetectDirDebianDefault: Debian's build reads /var/lib/prometheus/node-exporter without
 // the flag (its package sets none), so a running one names that folder, existing or not.
 func TestDetectDirDebianDefault(t *testing.T) {
-	proc := t.TempDir()
-	fakeProc(t, proc, "815", "/usr/bin/prometheus-node-exporter")
-	d, err := DetectDir(proc, nil)
+	procDir := t.TempDir()
+	fakeProc(t, procDir, "815", "/usr/bin/prometheus-node-exporter")
+	d, err := DetectDir(procDir, nil, trust)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +135,9 @@ func TestDetectDirDebianDefault(t *testing.T) {
 // TestDetectDirReadsNone: a node_exporter whose textfile collector reads nothing is said in
 // Note, and in the error when no folder is found either.
 func TestDetectDirReadsNone(t *testing.T) {
-	proc := t.TempDir()
-	fakeProc(t, proc, "20", "/usr/bin/prometheus-node-exporter", "--no-collector.textfile")
-	_, err := DetectDir(proc, nil)
+	procDir := t.TempDir()
+	fakeProc(t, procDir, "20", "/usr/bin/prometheus-node-exporter", "--no-collector.textfile")
+	_, err := DetectDir(procDir, nil, trust)
 	if err == nil || !strings.Contains(err.Error(), "prometheus-node-exporter (pid 20) runs with --no-collector.textfile") {
 		t.Errorf("err = %v; want it to name the disabled collector", err)
 	}
@@ -147,11 +146,11 @@ func TestDetectDirReadsNone(t *testing.T) {
 // TestDetectDirVanishedProcess: a process that exits while /proc is scanned (its folder
 // stays listed, its files are gone) is skipped without a word, and the scan goes on.
 func TestDetectDirVanishedProcess(t *testing.T) {
-	proc := t.TempDir()
-	mkdirs(t, proc, "300")                                                          // cmdline gone
-	fakeProc(t, proc, "301", "node_exporter", "--collector.textfile.directory=rel") // cwd gone
-	fakeProc(t, proc, "302", "node_exporter", "--collector.textfile.directory=/srv/textfile")
-	d, err := DetectDir(proc, nil)
+	procDir := t.TempDir()
+	mkdirs(t, procDir, "300")                                                          // cmdline gone
+	fakeProc(t, procDir, "301", "node_exporter", "--collector.textfile.directory=rel") // cwd gone
+	fakeProc(t, procDir, "302", "node_exporter", "--collector.textfile.directory=/srv/textfile")
+	d, err := DetectDir(procDir, nil, trust)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,12 +161,48 @@ func TestDetectDirVanishedProcess(t *testing.T) {
 
 func TestDetectDirNoneFound(t *testing.T) {
 	root := t.TempDir()
-	_, err := DetectDir(filepath.Join(root, "no-proc"), []string{filepath.Join(root, "missing")})
+	_, err := DetectDir(filepath.Join(root, "no-proc"), []string{filepath.Join(root, "missing")}, trust)
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "\n") || !strings.Contains(msg, "--textfile-dir") {
 		t.Errorf("message %q should be one line mentioning --textfile-dir", msg)
+	}
+}
+
+// TestDetectDirBelievesAdmins: any local user can start a program named node_exporter that
+// names a folder of their choice; a run believes only one of root, of its own user or of a
+// system user, and otherwise falls back to the usual folders.
+func TestDetectDirBelievesAdmins(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		uid, euid int
+		believed  bool
+	}{
+		{"root", 0, 0, true},
+		{"our user", 1001, 1001, true},
+		{"system user", 112, 112, true},
+		{"ordinary user", 1500, 1500, false},
+		{"set-user-ID root program of an ordinary user", 1500, 0, false},
+		{"ordinary user's program made effective as a system user", 1500, 112, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			procDir := t.TempDir()
+			proctest.Write(t, procDir, proctest.Process{PID: "900", UID: tc.uid, EUID: tc.euid,
+				Argv: []string{"node_exporter", "--collector.textfile.directory=/etc"}})
+			candidates := mkdirs(t, t.TempDir(), "default")
+			d, err := DetectDir(procDir, candidates, trust)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := candidates[0]
+			if tc.believed {
+				want = "/etc"
+			}
+			if d.Path != want {
+				t.Errorf("Path = %q, want %q", d.Path, want)
+			}
+		})
 	}
 }
