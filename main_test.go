@@ -509,3 +509,47 @@ func hasSeries(families map[string]*dto.MetricFamily, name string, labels map[st
 	}
 	return slices.ContainsFunc(f.Metric, func(m *dto.Metric) bool { return hasLabels(m, labels) })
 }
+
+// A method that hangs delays only the collectors that need it: StateMinerPartitions, called
+// once per deadline, may hold only its share of the daemon's request slots, so the other
+// collectors' calls still go through and keep every value of a healthy run.
+func TestSlowMethodDelaysOnlyItsCollectors(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	healthy := runWith(t, fake, "--timeout", "4s")
+	if healthy.code != exitOK {
+		t.Fatalf("healthy run: exit %d\n%s", healthy.code, healthy.stderr)
+	}
+	want := seriesValues(parseFile(t, healthy.file))
+
+	fake.SetFault("daemon", "StateMinerPartitions", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: time.Hour})
+	// These answer late, so that the calls that follow them meet the hanging ones in flight.
+	fake.SetFault("daemon", "StateMinerInfo", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: 300 * time.Millisecond})
+	fake.SetFault("daemon", "NetPeers", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: 300 * time.Millisecond})
+	r := runWith(t, fake, "--timeout", "4s")
+	if r.code != exitFailed {
+		t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+	}
+	got := parseFile(t, r.file)
+	// With the kept state lifecycle does not refresh, so only proving needs the partitions.
+	for _, c := range metrics.All {
+		success := 1.0
+		if c.Name() == "proving" {
+			success = 0
+		}
+		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}, success)
+	}
+	values := seriesValues(got)
+	for k, v := range want {
+		if strings.HasPrefix(k, "lotus_exporter_collector_success{") {
+			continue // checked above
+		}
+		proving := strings.HasPrefix(k, "lotus_miner_proving_") || strings.HasPrefix(k, "lotus_miner_deadline_") ||
+			strings.HasPrefix(k, "lotus_miner_onchain_sectors{")
+		if g, ok := values[k]; !ok && !proving {
+			t.Errorf("%s missing", k)
+		} else if ok && g != v {
+			t.Errorf("%s = %v, healthy run %v", k, g, v)
+		}
+	}
+}

@@ -95,6 +95,17 @@ func DialMiner(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Miner
 	return m, closer, err
 }
 
+// rpcClient is one API's connection: go-jsonrpc's stubs and the streamed calls (stream.go)
+// share its transport, token and request slots.
+type rpcClient struct {
+	api    string
+	url    string
+	header http.Header
+	http   *http.Client
+	slots  *slots
+	id     atomic.Int64
+}
+
 func dial(ctx context.Context, api string, ep Endpoint, requests *atomic.Int64, outs ...any) (*rpcClient, func(), error) {
 	header := http.Header{}
 	if ep.Token != "" {
@@ -102,39 +113,60 @@ func dial(ctx context.Context, api string, ep Endpoint, requests *atomic.Int64, 
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = MaxInFlight
-	rt := &transport{base: base, requests: requests, slots: make(chan struct{}, MaxInFlight)}
-	client := &http.Client{Transport: rt}
+	client := &http.Client{Transport: &transport{base: base, requests: requests}}
 	closer, err := jsonrpc.NewMergeClient(ctx, ep.URL, "Filecoin", outs, header, jsonrpc.WithHTTPClient(client))
 	if err != nil {
 		return nil, nil, err
 	}
+	rpc := &rpcClient{api: api, url: ep.URL, header: header, http: client, slots: newSlots()}
 	for _, out := range outs {
-		classifyErrors(api, out)
+		rpc.wrap(out)
 	}
-	rpc := &rpcClient{api: api, url: ep.URL, header: header, http: client}
 	return rpc, func() { closer(); base.CloseIdleConnections() }, nil
 }
 
 var errorType = reflect.TypeFor[error]()
 
-// classifyErrors replaces every method of the API struct *api with one that turns the error
-// go-jsonrpc returns into a *CallError, so every caller sees Lotus's error model, once.
-func classifyErrors(api string, methods any) {
+// wrap replaces every method of the API struct *methods with one that makes one call
+// (calls.go) through the go-jsonrpc stub and turns the error it returns into a *CallError,
+// so every caller sees Lotus's error model, once.
+func (c *rpcClient) wrap(methods any) {
 	v := reflect.ValueOf(methods).Elem()
 	for i := range v.NumField() {
 		field, name := v.Field(i), v.Type().Field(i).Name
-		call := field.Interface() // the go-jsonrpc stub
+		stub := reflect.ValueOf(field.Interface())
 		ft := field.Type()
 		errIdx := ft.NumOut() - 1
 		if ft.Out(errIdx) != errorType {
 			continue
 		}
 		field.Set(reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
-			out := reflect.ValueOf(call).Call(args)
-			if err, _ := out[errIdx].Interface().(error); err != nil {
-				out[errIdx] = reflect.ValueOf(error(classify(api, name, err)))
+			out, err := c.invoke(stub, name, args)
+			if err == nil {
+				return out
 			}
+			if out == nil { // no slot before the run's deadline
+				out = make([]reflect.Value, ft.NumOut())
+				for i := range out {
+					out[i] = reflect.Zero(ft.Out(i))
+				}
+			}
+			out[errIdx] = reflect.ValueOf(error(classify(c.api, name, err)))
 			return out
 		}))
 	}
+}
+
+// invoke calls the stub of method with args (a context first), holding the call's slots
+// until the stub has returned, its answer decoded.
+func (c *rpcClient) invoke(stub reflect.Value, method string, args []reflect.Value) ([]reflect.Value, error) {
+	ctx, end, err := c.slots.begin(args[0].Interface().(context.Context), method, false)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	args[0] = reflect.ValueOf(ctx)
+	out := stub.Call(args)
+	err, _ = out[len(out)-1].Interface().(error)
+	return out, err
 }

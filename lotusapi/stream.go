@@ -7,24 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync/atomic"
 
 	"github.com/filecoin-project/go-jsonrpc"
 )
 
-// rpcClient makes the streamed calls over the same transport, token and limits as go-jsonrpc.
-// go-jsonrpc reads every answer whole (420 MB of JSON for StateMinerSectors at a million
-// sectors), so these two calls are made by hand.
-type rpcClient struct {
-	api    string
-	url    string
-	header http.Header
-	http   *http.Client
-	id     atomic.Int64
-}
-
 // stream calls method with params and hands the scanner, positioned at the result, to
-// readResult, which must consume it.
+// readResult, which must consume it. go-jsonrpc reads every answer whole (420 MB of JSON for
+// StateMinerSectors at a million sectors), so the streamed calls are made by hand.
 func (c *rpcClient) stream(ctx context.Context, method string, params []any, readResult func(*scanner) error) error {
 	err := c.call(ctx, method, params, readResult)
 	if err != nil {
@@ -34,13 +23,18 @@ func (c *rpcClient) stream(ctx context.Context, method string, params []any, rea
 }
 
 func (c *rpcClient) call(ctx context.Context, method string, params []any, readResult func(*scanner) error) error {
+	ctx, end, err := c.slots.begin(ctx, method, true)
+	if err != nil {
+		return err
+	}
+	defer end()
 	body, err := json.Marshal(map[string]any{
 		"jsonrpc": "2.0", "id": c.id.Add(1), "method": "Filecoin." + method, "params": params,
 	})
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, streamKey{}, true), http.MethodPost, c.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-// The HTTP transport under both clients: few requests in flight, bounded answers, nulls caught.
+// The HTTP transport under both clients: requests counted, bounded answers, nulls caught.
 package lotusapi
 
 import (
@@ -9,10 +9,6 @@ import (
 	"net/http"
 	"sync/atomic"
 )
-
-// MaxInFlight is how many requests one API has in flight at once. The daemon a run reads
-// is the one that submits WindowPoSt: the exporter must never crowd it.
-const MaxInFlight = 4
 
 // MaxResponseBytes bounds one answer read whole. Real answers are kilobytes; the two that
 // grow with the miner (StateMinerSectors, StorageList) are streamed and not bounded by it.
@@ -42,30 +38,22 @@ type httpStatusError struct {
 
 func (e *httpStatusError) Error() string { return "HTTP " + e.status }
 
-// transport counts requests, holds at most MaxInFlight at a time, and reads each answer
-// whole under MaxResponseBytes so it can refuse a null or a non-JSON-RPC status before
-// go-jsonrpc decodes it. Streamed calls (see stream.go) get the body as it arrives.
+// transport counts requests and reads each answer whole under MaxResponseBytes, so it can
+// refuse a null or a non-JSON-RPC status before go-jsonrpc decodes it. Streamed calls (see
+// stream.go) get the body as it arrives. Every request belongs to a call (calls.go), which
+// holds its request slots.
 type transport struct {
 	base     http.RoundTripper
 	requests *atomic.Int64
-	slots    chan struct{}
 }
 
-type streamKey struct{}
-
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	select {
-	case t.slots <- struct{}{}:
-	case <-r.Context().Done():
-		return nil, r.Context().Err()
-	}
-	release := func() { <-t.slots }
+	c := callOf(r.Context())
 	if t.requests != nil {
 		t.requests.Add(1)
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
-		release()
 		return nil, err
 	}
 	// go-jsonrpc answers with 200, and with 400 or 500 for its own errors; any other status
@@ -74,14 +62,11 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case http.StatusOK, http.StatusBadRequest, http.StatusInternalServerError:
 	default:
 		resp.Body.Close()
-		release()
 		return nil, &httpStatusError{code: resp.StatusCode, status: resp.Status}
 	}
-	if r.Context().Value(streamKey{}) != nil {
-		resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	if c.streamed {
 		return resp, nil
 	}
-	defer release()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	resp.Body.Close()
 	switch {
@@ -90,7 +75,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case len(body) > MaxResponseBytes:
 		return nil, errTooLarge
 	}
-	if resp.StatusCode == http.StatusOK && isNullResult(body) && NullableMethods[method(r)] == "" {
+	if resp.StatusCode == http.StatusOK && isNullResult(body) && NullableMethods[c.method] == "" {
 		return nil, errNullResult
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -107,42 +92,4 @@ func isNullResult(body []byte) bool {
 		return false // go-jsonrpc reports what is wrong with it
 	}
 	return len(answer.Error) == 0 && (len(answer.Result) == 0 || string(answer.Result) == "null")
-}
-
-// method reads the JSON-RPC method name of a request without consuming its body.
-func method(r *http.Request) string {
-	if r.GetBody == nil {
-		return ""
-	}
-	body, err := r.GetBody()
-	if err != nil {
-		return ""
-	}
-	defer body.Close()
-	var req struct {
-		Method string `json:"method"`
-	}
-	if json.NewDecoder(body).Decode(&req) != nil {
-		return ""
-	}
-	_, name, found := bytes.Cut([]byte(req.Method), []byte("."))
-	if !found {
-		return req.Method
-	}
-	return string(name)
-}
-
-// releasingBody frees the request's slot when a streamed answer is closed.
-type releasingBody struct {
-	io.ReadCloser
-	release func()
-	done    atomic.Bool
-}
-
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	if b.done.CompareAndSwap(false, true) {
-		b.release()
-	}
-	return err
 }

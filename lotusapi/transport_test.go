@@ -59,15 +59,21 @@ func dialRaw(t *testing.T, s *rawServer) (*Daemon, *atomic.Int64) {
 	return d, &requests
 }
 
-// However many calls the collectors make at once, the daemon that also submits WindowPoSt
-// sees at most MaxInFlight of them.
+// However many calls the collectors make at once, of however many methods, the daemon
+// that also submits WindowPoSt sees at most MaxInFlight of them.
 func TestAtMostMaxInFlight(t *testing.T) {
 	s := &rawServer{result: `"mainnet"`, hold: 20 * time.Millisecond}
 	d, requests := dialRaw(t, s)
+	ctx := context.Background()
+	calls := []func() (string, error){
+		func() (string, error) { return d.StateNetworkName(ctx) },
+		func() (string, error) { return d.WalletDefaultAddress(ctx) },
+		func() (string, error) { return d.StateAccountKey(ctx, "f0100", nil) },
+	}
 	var wg sync.WaitGroup
-	for range 50 {
+	for i := range 50 {
 		wg.Go(func() {
-			if _, err := d.StateNetworkName(context.Background()); err != nil {
+			if _, err := calls[i%len(calls)](); err != nil {
 				t.Error(err)
 			}
 		})

@@ -23,8 +23,8 @@ func (Sealing) needsLotusMiner() {}
 // settledStates are the states whose sectors are counted but not listed one by one.
 var settledStates = map[string]bool{"Proving": true, "Available": true, "Removed": true}
 
-// statusConcurrency bounds the SectorsStatus calls waiting at once (the transport sends at
-// most lotusapi.MaxInFlight of them), so a deep pipeline does not hold thousands of goroutines.
+// statusConcurrency bounds the SectorsStatus calls waiting at once (the client sends at
+// most lotusapi.MaxPerMethod of them), so a deep pipeline does not hold thousands of goroutines.
 const statusConcurrency = 16
 
 var (

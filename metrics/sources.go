@@ -288,8 +288,8 @@ func (s *Sources) workerSet(ctx context.Context) (workerSet, error) {
 	return workerSet{stats: stats, names: names}, nil
 }
 
-// parallel runs fns concurrently and joins their errors. The transport keeps the requests
-// in flight to a few per API, however many calls wait here.
+// parallel runs fns concurrently and joins their errors. The clients keep the requests in
+// flight to a few per API, however many calls wait here.
 func parallel(fns ...func() error) error { return parallelLimit(len(fns)+1, fns...) }
 
 // uniq drops empty and repeated strings, keeping the first occurrence's order.

@@ -1,0 +1,77 @@
+// One call of a method, from its wait for a request slot until it returns: the slots it holds.
+package lotusapi
+
+import (
+	"context"
+	"sync"
+)
+
+// MaxInFlight is how many calls one API has in flight at once. The daemon a run reads
+// is the one that submits WindowPoSt: the exporter must never crowd it.
+const MaxInFlight = 4
+
+// MaxPerMethod is how many of an API's MaxInFlight slots the calls of one method may hold,
+// so that a method that hangs (StateMinerPartitions, called once per deadline) delays only
+// the collectors that need it.
+const MaxPerMethod = MaxInFlight / 2
+
+// call is one call of a method. It holds its slots from before its request is sent until
+// it returns to its caller, go-jsonrpc's decoding of the answer included, so that the calls
+// holding answers in memory are the calls holding slots. It travels in the request's context.
+type call struct {
+	method   string
+	streamed bool // the answer is read as it arrives (stream.go), not whole
+}
+
+type callKey struct{}
+
+// callOf returns the call a request belongs to; every request the clients make has one.
+func callOf(ctx context.Context) *call { return ctx.Value(callKey{}).(*call) }
+
+// slots hands out one API's request slots: at most MaxInFlight calls at once, at most
+// MaxPerMethod of them of one method.
+type slots struct {
+	api     chan struct{}
+	mu      sync.Mutex
+	methods map[string]chan struct{}
+}
+
+func newSlots() *slots {
+	return &slots{api: make(chan struct{}, MaxInFlight), methods: map[string]chan struct{}{}}
+}
+
+// begin waits for a slot of method's share, then for one of the API's, and returns ctx
+// carrying the call and the function that ends it. The share comes first, so the calls
+// queued behind a slow method hold no slot of the API.
+func (s *slots) begin(ctx context.Context, method string, streamed bool) (context.Context, func(), error) {
+	s.mu.Lock()
+	share := s.methods[method]
+	if share == nil {
+		share = make(chan struct{}, MaxPerMethod)
+		s.methods[method] = share
+	}
+	s.mu.Unlock()
+	if err := acquire(ctx, share); err != nil {
+		return nil, nil, err
+	}
+	if err := acquire(ctx, s.api); err != nil {
+		<-share
+		return nil, nil, err
+	}
+	c := &call{method: method, streamed: streamed}
+	end := func() {
+		<-s.api
+		<-share
+	}
+	return context.WithValue(ctx, callKey{}, c), end, nil
+}
+
+// acquire takes a place in sem, or gives up when ctx ends.
+func acquire(ctx context.Context, sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
