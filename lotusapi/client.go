@@ -31,7 +31,6 @@ type FullNodeAPI struct {
 	StateNetworkName           func(context.Context) (string, error)
 	StateNetworkVersion        func(context.Context, TipSetKey) (uint, error)
 	SyncState                  func(context.Context) (*SyncState, error)
-	MpoolPending               func(context.Context, TipSetKey) ([]*SignedMessage, error)
 	StateMinerInfo             func(context.Context, string, TipSetKey) (MinerInfo, error)
 	StateMinerPower            func(context.Context, string, TipSetKey) (*MinerPower, error)
 	MinerGetBaseInfo           func(context.Context, string, int64, TipSetKey) (*MiningBaseInfo, error)

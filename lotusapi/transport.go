@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync/atomic"
@@ -25,10 +26,12 @@ var NullableMethods = map[string]string{
 	"SectorsListInStates":       "no sector in those states (a nil Go slice)",
 }
 
-var (
-	errNullResult = errors.New("null result")
-	errTooLarge   = errors.New("answer too large")
-)
+var errNullResult = errors.New("null result")
+
+// tooLargeError is an answer longer than its call may read.
+type tooLargeError struct{ limit int64 }
+
+func (e *tooLargeError) Error() string { return fmt.Sprintf("answer larger than %d MiB", e.limit>>20) }
 
 // httpStatusError is an HTTP status that carries no JSON-RPC answer (401, 502, 503, ...).
 type httpStatusError struct {
@@ -73,7 +76,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case err != nil:
 		return nil, err
 	case len(body) > MaxResponseBytes:
-		return nil, errTooLarge
+		return nil, &tooLargeError{MaxResponseBytes}
 	}
 	if resp.StatusCode == http.StatusOK && isNullResult(body) && NullableMethods[c.method] == "" {
 		return nil, errNullResult

@@ -115,6 +115,46 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 }
 
+// MpoolPending is streamed: each message's sender, one without a sender included.
+func TestMpoolPending(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{result: `[{"Message":{"To":"f01234","From":"f1abc","Params":"gg=="},"CID":{"/":"bafy"}},
+		{"Message":{"From":"f3xyz"}},{"Message":{"Nonce":7}}]`})
+	var froms []string
+	err := d.MpoolPending(context.Background(), nil, func(from []byte) { froms = append(froms, string(from)) })
+	if err != nil || strings.Join(froms, ",") != "f1abc,f3xyz," {
+		t.Errorf("MpoolPending: %q, %v", froms, err)
+	}
+}
+
+// Streamed, MpoolPending is still bounded: a larger answer is not Lotus's, and reading it
+// stops at the bound.
+func TestMpoolPendingTooLarge(t *testing.T) {
+	msg := []byte(`{"Message":{"From":"f1abc","Params":"` + strings.Repeat("A", 64<<10) + `"}},`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"jsonrpc":"2.0","id":1,"result":[`)
+		for written := 0; written <= 2*maxMpoolBytes; written += len(msg) {
+			if _, err := w.Write(msg); err != nil {
+				return
+			}
+		}
+		fmt.Fprint(w, `{}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	d, closer, err := DialDaemon(context.Background(), Endpoint{URL: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closer)
+	n := 0
+	err = d.MpoolPending(context.Background(), nil, func([]byte) { n++ })
+	if KindOf(err) != KindTooLarge || err.Error() != "daemon MpoolPending: answer larger than 256 MiB" {
+		t.Errorf("answer over %d bytes: %v, want KindTooLarge", maxMpoolBytes, err)
+	}
+	if n > maxMpoolBytes/len(msg) {
+		t.Errorf("%d messages read, more than %d bytes", n, maxMpoolBytes)
+	}
+}
+
 func TestHTTPStatus(t *testing.T) {
 	for status, kind := range map[int]Kind{401: KindUnauthorized, 502: KindHTTPStatus, 503: KindHTTPStatus} {
 		d, _ := dialRaw(t, &rawServer{status: status})

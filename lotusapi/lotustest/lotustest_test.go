@@ -117,8 +117,11 @@ func readReference(t *testing.T, name string) map[string]refMethod {
 // streamed are the methods the client calls by hand (lotusapi/stream.go), as client-style
 // signatures; they are in no API struct.
 var streamed = map[string]map[string]reflect.Type{
-	"daemon": {"StateMinerSectors": reflect.TypeFor[func(context.Context, string, *lotusapi.BitField, lotusapi.TipSetKey) ([]lotusapi.SectorOnChainInfo, error)]()},
-	"miner":  {"StorageList": reflect.TypeFor[func(context.Context) (map[string][]Decl, error)]()},
+	"daemon": {
+		"StateMinerSectors": reflect.TypeFor[func(context.Context, string, *lotusapi.BitField, lotusapi.TipSetKey) ([]lotusapi.SectorOnChainInfo, error)](),
+		"MpoolPending":      reflect.TypeFor[func(context.Context, lotusapi.TipSetKey) ([]*SignedMessage, error)](),
+	},
+	"miner": {"StorageList": reflect.TypeFor[func(context.Context) (map[string][]Decl, error)]()},
 }
 
 // servedMethods lists the client's methods (the fields of its API structs, and the streamed
@@ -770,7 +773,7 @@ func TestTipSetKeyPinned(t *testing.T) {
 		if _, err := d.StateMinerPower(ctx, sc.MinerID, tsk); err == nil {
 			t.Errorf("StateMinerPower with key %v: no error", tsk)
 		}
-		if _, err := d.MpoolPending(ctx, tsk); err == nil {
+		if err := d.MpoolPending(ctx, tsk, func([]byte) {}); err == nil {
 			t.Errorf("MpoolPending with key %v: no error", tsk)
 		}
 	}
