@@ -4,6 +4,7 @@ package lotusapi
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // MaxInFlight is how many calls one API has in flight at once. The daemon a run reads
@@ -20,7 +21,8 @@ const MaxPerMethod = MaxInFlight / 2
 // holding answers in memory are the calls holding slots. It travels in the request's context.
 type call struct {
 	method   string
-	streamed bool // the answer is read as it arrives (stream.go), not whole
+	streamed bool        // the answer is read as it arrives (stream.go), not whole
+	large    atomic.Bool // it holds the large-answer permit
 }
 
 type callKey struct{}
@@ -60,6 +62,9 @@ func (s *slots) begin(ctx context.Context, method string, streamed bool) (contex
 	}
 	c := &call{method: method, streamed: streamed}
 	end := func() {
+		if c.large.Load() {
+			<-largeAnswer
+		}
 		<-s.api
 		<-share
 	}
@@ -74,4 +79,21 @@ func acquire(ctx context.Context, sem chan struct{}) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// largeAnswer is the process's one large-answer permit (transport.go): go-jsonrpc holds an
+// answer several times over while decoding it (the body, its decoder's buffer, the result's
+// raw copy, the typed value), so large ones are decoded one at a time.
+var largeAnswer = make(chan struct{}, 1)
+
+// holdLarge takes the large-answer permit for c, until c ends; it is taken at most once.
+func (c *call) holdLarge(ctx context.Context) error {
+	if c.large.Load() {
+		return nil
+	}
+	if err := acquire(ctx, largeAnswer); err != nil {
+		return err
+	}
+	c.large.Store(true)
+	return nil
 }

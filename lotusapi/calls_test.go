@@ -1,4 +1,4 @@
-// The request slots: a method that hangs holds only its share of them.
+// The request slots, and the large-answer permit.
 package lotusapi
 
 import (
@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -81,4 +82,76 @@ func TestSlowMethodHoldsItsShare(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
+}
+
+// One large answer at a time, process-wide: while a call holds the permit, a call whose
+// answer is large in bytes or in values waits, and goes on once that call has returned.
+func TestOneLargeAnswerAtATime(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ID     json.RawMessage
+			Method string
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":`, req.ID)
+		switch req.Method {
+		case "Filecoin.StateNetworkName": // large, and unfinished until released
+			fmt.Fprint(w, `"`+strings.Repeat("x", LargeAnswerBytes))
+			w.(http.Flusher).Flush()
+			<-release
+			fmt.Fprint(w, `"`)
+		case "Filecoin.WalletDefaultAddress": // large in bytes
+			fmt.Fprint(w, `"`+strings.Repeat("x", LargeAnswerBytes)+`"`)
+		case "Filecoin.WalletList": // small in bytes, large in values
+			fmt.Fprint(w, `[""`+strings.Repeat(`,""`, LargeAnswerValues)+`]`)
+		}
+		fmt.Fprint(w, `}`)
+	}))
+	t.Cleanup(srv.Close)
+	unblock := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unblock) // before srv.Close, which waits for the handler
+	d, closer, err := DialDaemon(context.Background(), Endpoint{URL: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closer)
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := d.StateNetworkName(context.Background())
+		first <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); len(largeAnswer) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a call reading a large answer does not hold the permit")
+		}
+	}
+	waits := func(name string, call func(context.Context) error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		if err := call(ctx); KindOf(err) != KindTimeout {
+			t.Errorf("%s while another large answer is held: %v, want it to wait", name, err)
+		}
+	}
+	defaultAddress := func(ctx context.Context) error { _, err := d.WalletDefaultAddress(ctx); return err }
+	walletList := func(ctx context.Context) error { _, err := d.WalletList(ctx); return err }
+	waits("WalletDefaultAddress", defaultAddress)
+	waits("WalletList", walletList)
+
+	unblock()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func(context.Context) error{"WalletDefaultAddress": defaultAddress, "WalletList": walletList} {
+		if err := call(context.Background()); err != nil {
+			t.Errorf("%s once the permit is free: %v", name, err)
+		}
+	}
+	if len(largeAnswer) != 0 {
+		t.Error("the permit is still held after every call returned")
+	}
 }

@@ -104,7 +104,7 @@ type cappedReader struct {
 func (c *cappedReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if c.read += int64(n); c.read > c.limit {
-		return n, &tooLargeError{c.limit}
+		return n, &tooLargeError{fmt.Sprintf("larger than %d MiB", c.limit>>20)}
 	}
 	return n, err
 }

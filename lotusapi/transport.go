@@ -1,9 +1,9 @@
-// The HTTP transport under both clients: requests counted, bounded answers, nulls caught.
+// The HTTP transport under both clients: requests counted, answers bounded, nulls caught.
 package lotusapi
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,9 +11,34 @@ import (
 	"sync/atomic"
 )
 
-// MaxResponseBytes bounds one answer read whole. Real answers are kilobytes; the two that
-// grow with the miner (StateMinerSectors, StorageList) are streamed and not bounded by it.
-const MaxResponseBytes = 64 << 20
+// Bounds on one answer read whole. Real answers are kilobytes; the three that grow
+// (StateMinerSectors, StorageList, MpoolPending) are streamed and not bounded by them.
+//
+// The largest ordinary answer real Lotus sends is SectorsStatus of a sector stuck in an
+// error loop: Lotus keeps its last 8,000 log entries (storage/pipeline/fsm.go, logAppend),
+// each up to ~2 KB with an error's trace: 16 MB, 40,000 JSON values. A deadline's
+// partitions have a few runs per bitfield; even fragmented as much as can be (two runs per
+// sector, five bitfields per 2,349-sector partition, 24,000 values) ten of them fit.
+// Values are bounded because an empty object in a list of structs decodes to the whole
+// struct: 3 bytes of [{},{},...] become 120 of Go in a list of partitions.
+const (
+	MaxResponseBytes  = 16 << 20
+	MaxResponseValues = 1 << 18
+)
+
+// An answer with more bytes or values than these is large: it is read further, and
+// decoded, only while holding the process's one large-answer permit (calls.go). That bounds
+// what answers cost a run, whatever Lotus sends (README, Scale; bench/memory.sh checks it).
+// Of the at most 2×MaxInFlight calls in flight, one holds a large answer: about four times
+// over while go-jsonrpc decodes it (the body, its decoder's buffer, the raw result: ~85 MiB
+// at MaxResponseBytes), or the raw result and the decoded value (~85 MiB at
+// MaxResponseValues of empty objects, the growing list included). The seven others hold
+// small ones, ~3 MiB each. With the run's own ~20 MB that is ~130 MB live at most, and Go's
+// collector lets the heap reach twice what is live: under 300 MB.
+const (
+	LargeAnswerBytes  = 256 << 10
+	LargeAnswerValues = 1 << 13
+)
 
 // NullableMethods are the methods Lotus legitimately answers with null, and what null means
 // there (from Lotus's source: node/impl/full/state.go, node/impl/storminer.go). From any
@@ -28,10 +53,10 @@ var NullableMethods = map[string]string{
 
 var errNullResult = errors.New("null result")
 
-// tooLargeError is an answer longer than its call may read.
-type tooLargeError struct{ limit int64 }
+// tooLargeError is an answer larger than its call may read; what says how.
+type tooLargeError struct{ what string }
 
-func (e *tooLargeError) Error() string { return fmt.Sprintf("answer larger than %d MiB", e.limit>>20) }
+func (e *tooLargeError) Error() string { return "answer " + e.what }
 
 // httpStatusError is an HTTP status that carries no JSON-RPC answer (401, 502, 503, ...).
 type httpStatusError struct {
@@ -41,10 +66,10 @@ type httpStatusError struct {
 
 func (e *httpStatusError) Error() string { return "HTTP " + e.status }
 
-// transport counts requests and reads each answer whole under MaxResponseBytes, so it can
-// refuse a null or a non-JSON-RPC status before go-jsonrpc decodes it. Streamed calls (see
-// stream.go) get the body as it arrives. Every request belongs to a call (calls.go), which
-// holds its request slots.
+// transport counts requests and reads each answer whole under the bounds above, so it can
+// refuse a null, a non-JSON-RPC status or a large answer without the permit before
+// go-jsonrpc decodes it. Streamed calls (see stream.go) get the body as it arrives. Every
+// request belongs to a call (calls.go), which holds its request slots and the permit.
 type transport struct {
 	base     http.RoundTripper
 	requests *atomic.Int64
@@ -70,29 +95,61 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if c.streamed {
 		return resp, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	body, err := c.readAnswer(r.Context(), resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	null, values, err := scanAnswer(body)
 	switch {
 	case err != nil:
-		return nil, err
-	case len(body) > MaxResponseBytes:
-		return nil, &tooLargeError{MaxResponseBytes}
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	case values > MaxResponseValues:
+		return nil, &tooLargeError{fmt.Sprintf("of more than %d JSON values", MaxResponseValues)}
+	case values > LargeAnswerValues:
+		if err := c.holdLarge(r.Context()); err != nil {
+			return nil, err
+		}
 	}
-	if resp.StatusCode == http.StatusOK && isNullResult(body) && NullableMethods[c.method] == "" {
+	if resp.StatusCode == http.StatusOK && null && NullableMethods[c.method] == "" {
 		return nil, errNullResult
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
 
-// isNullResult reports whether a JSON-RPC answer succeeded with a null result.
-func isNullResult(body []byte) bool {
-	var answer struct {
-		Result json.RawMessage `json:"result"`
-		Error  json.RawMessage `json:"error"`
+// readAnswer reads a whole answer of at most MaxResponseBytes; past LargeAnswerBytes it
+// waits for the large-answer permit before reading on.
+func (c *call) readAnswer(ctx context.Context, r io.Reader) ([]byte, error) {
+	first, err := io.ReadAll(io.LimitReader(r, LargeAnswerBytes+1))
+	if err != nil || len(first) <= LargeAnswerBytes {
+		return first, err
 	}
-	if json.Unmarshal(body, &answer) != nil {
-		return false // go-jsonrpc reports what is wrong with it
+	if err := c.holdLarge(ctx); err != nil {
+		return nil, err
 	}
-	return len(answer.Error) == 0 && (len(answer.Result) == 0 || string(answer.Result) == "null")
+	body, err := io.ReadAll(io.MultiReader(bytes.NewReader(first), io.LimitReader(r, MaxResponseBytes-LargeAnswerBytes)))
+	if err == nil && len(body) > MaxResponseBytes {
+		err = &tooLargeError{fmt.Sprintf("larger than %d MiB", MaxResponseBytes>>20)}
+	}
+	return body, err
+}
+
+// scanAnswer reads a JSON-RPC answer: whether it succeeded with a null result, and how
+// many JSON values it holds. It refuses what go-jsonrpc would, and JSON nested deeper or
+// with longer strings than the scanner's bounds, which no real answer has.
+func scanAnswer(body []byte) (null bool, values int, err error) {
+	s := scanBytes(body)
+	answered := false
+	err = s.Object(func(key []byte) error {
+		switch string(key) {
+		case "result", "error":
+			if isNull, err := s.Null(); isNull || err != nil {
+				return err
+			}
+			answered = true
+		}
+		return s.Skip()
+	})
+	return !answered, s.skipped, err
 }

@@ -115,6 +115,15 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 }
 
+// A list of empty objects decodes to many times its size: values are bounded like bytes.
+func TestResponseTooManyValues(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{result: `[{}` + strings.Repeat(`,{}`, MaxResponseValues) + `]`})
+	_, err := d.StateMinerPartitions(context.Background(), "f01234", 0, nil)
+	if KindOf(err) != KindTooLarge || err.Error() != "daemon StateMinerPartitions: answer of more than 262144 JSON values" {
+		t.Errorf("answer of %d values: %v, want KindTooLarge", MaxResponseValues+2, err)
+	}
+}
+
 // MpoolPending is streamed: each message's sender, one without a sender included.
 func TestMpoolPending(t *testing.T) {
 	d, _ := dialRaw(t, &rawServer{result: `[{"Message":{"To":"f01234","From":"f1abc","Params":"gg=="},"CID":{"/":"bafy"}},
