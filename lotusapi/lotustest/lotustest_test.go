@@ -730,6 +730,37 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// A padded answer has the size asked for and the usual value; an error answer is not padded.
+func TestFaultPadded(t *testing.T) {
+	srv, sc := start(t)
+	d := dialDaemon(t, srv.DaemonEndpoint())
+	for _, method := range []string{"ChainHead", "StateNetworkName", "StateLookupID"} {
+		srv.SetFault("daemon", method, Fault{Kind: FaultPadded, Size: 1 << 20})
+	}
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "Filecoin.ChainHead", "params": []any{}})
+	req, _ := http.NewRequest(http.MethodPost, srv.DaemonURL, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+srv.DaemonToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || len(answer) != 1<<20 {
+		t.Errorf("padded answer of %d bytes, %v; want %d", len(answer), err, 1<<20)
+	}
+	head, err := d.ChainHead(context.Background())
+	if err != nil || head.Height != sc.Head.Height {
+		t.Errorf("padded ChainHead: %v, %v", head, err)
+	}
+	if name, err := d.StateNetworkName(context.Background()); err != nil || name != sc.Network {
+		t.Errorf("padded StateNetworkName: %q, %v", name, err)
+	}
+	if resp := rawCall(t, srv.DaemonURL, srv.DaemonToken, "StateLookupID", []any{"f1nowhere", sc.Head.Cids}); resp.Error == nil {
+		t.Errorf("padded error answer: %+v, want the error", resp)
+	}
+}
+
 // A huge FaultResult goes out from the test's one copy, as it is written.
 func TestFaultResultStreamed(t *testing.T) {
 	srv, _ := start(t)
