@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -358,7 +357,7 @@ func askMinerID(root, repo string) (id, problem string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	m, closer, err := lotusapi.DialMiner(ctx, ep, new(atomic.Int64))
+	m, closer, err := lotusapi.DialMiner(ctx, ep, nil) // nothing to count: no file is written
 	if err != nil {
 		return "", err.Error()
 	}

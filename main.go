@@ -126,10 +126,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logAPIProblems(log, node, daemonEP, minerEP)
 
 	runs := minerRuns(ctx, c, node)
-	var wg sync.WaitGroup
+	var wg, collected sync.WaitGroup
+	collected.Add(len(runs))
 	codes := make([]int, len(runs))
 	for i, r := range runs {
-		wg.Go(func() { codes[i] = r.run(ctx, c, log) })
+		wg.Go(func() { codes[i] = r.run(ctx, c, log, &collected) })
 	}
 	wg.Wait()
 	code := slices.Max(codes)
@@ -154,9 +155,6 @@ type minerRun struct {
 // minerRuns lists the miners of this run: those of --miner, read from the daemon alone, or
 // the one lotus-miner serves.
 func minerRuns(ctx context.Context, c config, node *metrics.Node) []minerRun {
-	if len(c.miners) == 0 {
-		return []minerRun{{src: node.ForMiner(ctx, node.MinerID(), false)}}
-	}
 	runs := make([]minerRun, len(c.miners))
 	for i, id := range c.miners {
 		runs[i] = minerRun{src: node.ForMiner(ctx, id, true)}
@@ -164,11 +162,20 @@ func minerRuns(ctx context.Context, c config, node *metrics.Node) []minerRun {
 			runs[i].label = id
 		}
 	}
+	if len(runs) == 0 {
+		runs = []minerRun{{src: node.ForMiner(ctx, node.MinerID(), false)}}
+	}
+	// One file counts the requests made for every miner, so the files sum to the run's.
+	runs[0].src.SaysShared = true
 	return runs
 }
 
-// run collects this miner's metrics and writes its file and state.
-func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
+// run collects this miner's metrics and writes its file and state. The first miner's file
+// counts the requests made for every miner, ChainGetGenesis among them (asked by whichever
+// miner's collector needs it first), so it waits for collected: every miner's collectors done.
+func (r minerRun) run(ctx context.Context, c config, log *slog.Logger, collected *sync.WaitGroup) int {
+	done := sync.OnceFunc(collected.Done)
+	defer done()
 	if r.label != "" {
 		log = log.With("miner", r.label)
 	}
@@ -198,6 +205,10 @@ func (r minerRun) run(ctx context.Context, c config, log *slog.Logger) int {
 		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)
 	}
 	result := metrics.Execute(ctx, src, collectors)
+	done()
+	if src.SaysShared {
+		collected.Wait()
+	}
 	failed := logFailures(log, result, c.timeout)
 
 	families, err := gather(result, src.MinerID)

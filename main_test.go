@@ -498,8 +498,27 @@ func TestDaemonOnlyTwoMiners(t *testing.T) {
 		}
 	}
 	// The head's block is f01234's; its twin won none.
-	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f01234.prom")), "lotus_miner_blocks_won_total", nil, 1)
-	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f05678.prom")), "lotus_miner_blocks_won_total", nil, 0)
+	first, second := parseFile(t, filepath.Join(dir, "lotus-f01234.prom")), parseFile(t, filepath.Join(dir, "lotus-f05678.prom"))
+	wantValue(t, first, "lotus_miner_blocks_won_total", nil, 1)
+	wantValue(t, second, "lotus_miner_blocks_won_total", nil, 0)
+
+	// Each file counts its own miner's requests, and the first also those the run made for
+	// both (connecting: Version, ChainHead; ChainGetGenesis), so the files sum to what the
+	// daemon received. f05678's, a first run without state:
+	own := map[string]int{
+		"StateMinerInfo": 1, "StateMinerPower": 1, "MinerGetBaseInfo": 1, "StateAccountKey": 4,
+		"StateGetActor": 7, "StateVerifiedClientStatus": 7, "StateMinerAvailableBalance": 1, "StateReadState": 1,
+		"StateMarketBalance": 1, "WalletList": 1, "WalletDefaultAddress": 1, "MpoolPending": 1,
+		"StateMinerProvingDeadline": 1, "StateMinerDeadlines": 1, "StateMinerPartitions": 48,
+		"StateMinerSectorCount": 1, "StateMinerSectors": 1,
+		// Collectors that read the daemon itself read it again for each miner's file.
+		"SyncState": 1, "StateNetworkName": 1, "StateNetworkVersion": 1, "StartTime": 1, "LogAlerts": 1,
+		"NetPeers": 1, "NetAutoNatStatus": 1, "NetBandwidthStats": 1, "NetBandwidthStatsByProtocol": 1,
+	}
+	wantValue(t, second, "lotus_exporter_rpc_requests", map[string]string{"api": "daemon"}, float64(total(own)))
+	wantValue(t, second, "lotus_exporter_rpc_requests", map[string]string{"api": "miner"}, 0)
+	wantValue(t, first, "lotus_exporter_rpc_requests", map[string]string{"api": "daemon"}, float64(total(fake.Requests("daemon"))-total(own)))
+	wantValue(t, first, "lotus_exporter_rpc_requests", map[string]string{"api": "miner"}, 0)
 }
 
 func hasSeries(families map[string]*dto.MetricFamily, name string, labels map[string]string) bool {

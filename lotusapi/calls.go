@@ -1,4 +1,4 @@
-// One call of a method, from its wait for a request slot until it returns: the slots it holds.
+// One call of a method, from its wait for a request slot until it returns: slots, permit, counts.
 package lotusapi
 
 import (
@@ -96,4 +96,24 @@ func (c *call) holdLarge(ctx context.Context) error {
 	}
 	c.large.Store(true)
 	return nil
+}
+
+// Requests counts the HTTP requests made to each API.
+type Requests struct {
+	Daemon, Miner atomic.Int64
+}
+
+func (r *Requests) of(api string) *atomic.Int64 {
+	if api == "miner" {
+		return &r.Miner
+	}
+	return &r.Daemon
+}
+
+type requestsKey struct{}
+
+// CountRequests returns ctx whose calls count their requests in r instead of in the
+// client's own Requests: a run with several miners counts each miner's apart.
+func CountRequests(ctx context.Context, r *Requests) context.Context {
+	return context.WithValue(ctx, requestsKey{}, r)
 }

@@ -155,3 +155,24 @@ func TestOneLargeAnswerAtATime(t *testing.T) {
 		t.Error("the permit is still held after every call returned")
 	}
 }
+
+// A request is counted in the Requests of its call's context, else in the client's own:
+// streamed calls as the others.
+func TestCountRequests(t *testing.T) {
+	d, requests := dialRaw(t, &rawServer{result: `[]`})
+	var mine Requests
+	ctx := CountRequests(context.Background(), &mine)
+	if _, err := d.WalletList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.MpoolPending(ctx, nil, func([]byte) {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WalletList(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if mine.Daemon.Load() != 2 || requests.Daemon.Load() != 1 || mine.Miner.Load()+requests.Miner.Load() != 0 {
+		t.Errorf("counted %d+%d in the context's, %d+%d in the client's; want 2+0 and 1+0",
+			mine.Daemon.Load(), mine.Miner.Load(), requests.Daemon.Load(), requests.Miner.Load())
+	}
+}

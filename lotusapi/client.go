@@ -77,9 +77,10 @@ type Miner struct {
 	rpc *rpcClient
 }
 
-// DialDaemon returns a daemon client for ep; every HTTP request it makes adds one to requests.
-// Over HTTP nothing is sent until the first call, so dialing never fails on a down node.
-func DialDaemon(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Daemon, func(), error) {
+// DialDaemon returns a daemon client for ep; every HTTP request it makes adds one to
+// requests.Daemon, or to the Requests of its context (CountRequests). Over HTTP nothing is
+// sent until the first call, so dialing never fails on a down node.
+func DialDaemon(ctx context.Context, ep Endpoint, requests *Requests) (*Daemon, func(), error) {
 	d := &Daemon{}
 	rpc, closer, err := dial(ctx, "daemon", ep, requests, &d.CommonAPI, &d.FullNodeAPI)
 	d.rpc = rpc
@@ -87,7 +88,7 @@ func DialDaemon(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Daem
 }
 
 // DialMiner returns a lotus-miner client for ep, counting requests like DialDaemon.
-func DialMiner(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Miner, func(), error) {
+func DialMiner(ctx context.Context, ep Endpoint, requests *Requests) (*Miner, func(), error) {
 	m := &Miner{}
 	rpc, closer, err := dial(ctx, "miner", ep, requests, &m.CommonAPI, &m.MinerAPI)
 	m.rpc = rpc
@@ -105,14 +106,14 @@ type rpcClient struct {
 	id     atomic.Int64
 }
 
-func dial(ctx context.Context, api string, ep Endpoint, requests *atomic.Int64, outs ...any) (*rpcClient, func(), error) {
+func dial(ctx context.Context, api string, ep Endpoint, requests *Requests, outs ...any) (*rpcClient, func(), error) {
 	header := http.Header{}
 	if ep.Token != "" {
 		header.Set("Authorization", "Bearer "+ep.Token)
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = MaxInFlight
-	client := &http.Client{Transport: &transport{base: base, requests: requests}}
+	client := &http.Client{Transport: &transport{base: base, api: api, requests: requests}}
 	closer, err := jsonrpc.NewMergeClient(ctx, ep.URL, "Filecoin", outs, header, jsonrpc.WithHTTPClient(client))
 	if err != nil {
 		return nil, nil, err

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync/atomic"
 )
 
 // Bounds on one answer read whole. Real answers are kilobytes; the three that grow
@@ -72,13 +71,18 @@ func (e *httpStatusError) Error() string { return "HTTP " + e.status }
 // request belongs to a call (calls.go), which holds its request slots and the permit.
 type transport struct {
 	base     http.RoundTripper
-	requests *atomic.Int64
+	api      string    // "daemon" or "miner"
+	requests *Requests // for the requests whose context has none (CountRequests)
 }
 
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c := callOf(r.Context())
-	if t.requests != nil {
-		t.requests.Add(1)
+	requests := t.requests
+	if counted, ok := r.Context().Value(requestsKey{}).(*Requests); ok {
+		requests = counted
+	}
+	if requests != nil {
+		requests.of(t.api).Add(1)
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {

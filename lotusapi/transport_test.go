@@ -46,11 +46,11 @@ func (s *rawServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, req.ID, s.result)
 }
 
-func dialRaw(t *testing.T, s *rawServer) (*Daemon, *atomic.Int64) {
+func dialRaw(t *testing.T, s *rawServer) (*Daemon, *Requests) {
 	t.Helper()
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	var requests atomic.Int64
+	var requests Requests
 	d, closer, err := DialDaemon(context.Background(), Endpoint{URL: srv.URL}, &requests)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestAtMostMaxInFlight(t *testing.T) {
 	if most := s.most.Load(); most > MaxInFlight {
 		t.Errorf("%d requests in flight at once, want at most %d", most, MaxInFlight)
 	}
-	if n := requests.Load(); n != 50 {
+	if n := requests.Daemon.Load(); n != 50 {
 		t.Errorf("%d requests counted, want 50", n)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,8 +36,7 @@ func start(t *testing.T) (*Server, *Scenario) {
 
 func dialDaemon(t *testing.T, ep lotusapi.Endpoint) *lotusapi.Daemon {
 	t.Helper()
-	var n atomic.Int64
-	d, closer, err := lotusapi.DialDaemon(context.Background(), ep, &n)
+	d, closer, err := lotusapi.DialDaemon(context.Background(), ep, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +46,7 @@ func dialDaemon(t *testing.T, ep lotusapi.Endpoint) *lotusapi.Daemon {
 
 func dialMiner(t *testing.T, ep lotusapi.Endpoint) *lotusapi.Miner {
 	t.Helper()
-	var n atomic.Int64
-	m, closer, err := lotusapi.DialMiner(context.Background(), ep, &n)
+	m, closer, err := lotusapi.DialMiner(context.Background(), ep, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
