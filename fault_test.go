@@ -35,7 +35,7 @@ func servedMethods() map[string][]string {
 	}
 	return map[string][]string{
 		// Streamed calls are made by hand, outside the API structs.
-		"daemon": append(append(names(lotusapi.CommonAPI{}), names(lotusapi.FullNodeAPI{})...), "StateMinerSectors"),
+		"daemon": append(append(names(lotusapi.CommonAPI{}), names(lotusapi.FullNodeAPI{})...), "StateMinerSectors", "MpoolPending"),
 		// lotus-miner serves no Net* methods since v1.28.
 		"miner": append(append([]string{"Version", "StartTime", "LogAlerts"}, names(lotusapi.MinerAPI{})...), "StorageList"),
 	}

@@ -154,10 +154,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logAPIProblems(log, node, daemonEP, minerEP)
 
 	runs := minerRuns(ctx, c, node)
-	var wg sync.WaitGroup
+	var wg, collected sync.WaitGroup
+	collected.Add(len(runs))
 	codes := make([]int, len(runs))
 	for i, r := range runs {
-		wg.Go(func() { codes[i] = r.run(ctx, c, dir, log) })
+		wg.Go(func() { codes[i] = r.run(ctx, c, dir, log, &collected) })
 	}
 	wg.Wait()
 	code := slices.Max(codes)
@@ -182,9 +183,6 @@ type minerRun struct {
 // minerRuns lists the miners of this run: those of --miner, read from the daemon alone, or
 // the one lotus-miner serves.
 func minerRuns(ctx context.Context, c config, node *metrics.Node) []minerRun {
-	if len(c.miners) == 0 {
-		return []minerRun{{src: node.ForMiner(ctx, node.MinerID(), false)}}
-	}
 	runs := make([]minerRun, len(c.miners))
 	for i, id := range c.miners {
 		runs[i] = minerRun{src: node.ForMiner(ctx, id, true)}
@@ -192,11 +190,21 @@ func minerRuns(ctx context.Context, c config, node *metrics.Node) []minerRun {
 			runs[i].label = id
 		}
 	}
+	if len(runs) == 0 {
+		runs = []minerRun{{src: node.ForMiner(ctx, node.MinerID(), false)}}
+	}
+	// One file counts the requests made for every miner, so the files sum to the run's.
+	runs[0].src.SaysShared = true
 	return runs
 }
 
-// run collects this miner's metrics and writes its file into dir (see outputPath) and its state.
-func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logger) int {
+// run collects this miner's metrics and writes its file into dir (see outputPath) and its
+// state. The first miner's file counts the requests shared by every miner, ChainGetGenesis
+// among them (asked by whichever miner's collector needs it first), so it waits for
+// collected: every miner's collectors done.
+func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logger, collected *sync.WaitGroup) int {
+	done := sync.OnceFunc(collected.Done)
+	defer done()
 	if r.label != "" {
 		log = log.With("miner", r.label)
 	}
@@ -235,6 +243,10 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)
 	}
 	result := metrics.Execute(ctx, src, collectors)
+	done()
+	if src.SaysShared {
+		collected.Wait()
+	}
 	failed := logFailures(log, result, src.MinerID, c.timeout)
 
 	families, err := gather(result, src.MinerID)

@@ -509,8 +509,27 @@ func TestDaemonOnlyTwoMiners(t *testing.T) {
 		}
 	}
 	// The head's block is f01234's; its twin won none.
-	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f01234.prom")), "lotus_miner_blocks_won_total", nil, 1)
-	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f05678.prom")), "lotus_miner_blocks_won_total", nil, 0)
+	first, second := parseFile(t, filepath.Join(dir, "lotus-f01234.prom")), parseFile(t, filepath.Join(dir, "lotus-f05678.prom"))
+	wantValue(t, first, "lotus_miner_blocks_won_total", nil, 1)
+	wantValue(t, second, "lotus_miner_blocks_won_total", nil, 0)
+
+	// Each file counts its own miner's requests, and the first also those the run made for
+	// both (connecting: Version, ChainHead; ChainGetGenesis), so the files sum to what the
+	// daemon received. f05678's, a first run without state:
+	own := map[string]int{
+		"StateMinerInfo": 1, "StateMinerPower": 1, "MinerGetBaseInfo": 1, "StateAccountKey": 4,
+		"StateGetActor": 7, "StateVerifiedClientStatus": 7, "StateMinerAvailableBalance": 1, "StateReadState": 1,
+		"StateMarketBalance": 1, "WalletList": 1, "WalletDefaultAddress": 1, "MpoolPending": 1,
+		"StateMinerProvingDeadline": 1, "StateMinerDeadlines": 1, "StateMinerPartitions": 48,
+		"StateMinerSectorCount": 1, "StateMinerSectors": 1,
+		// Collectors that read the daemon itself read it again for each miner's file.
+		"SyncState": 1, "StateNetworkName": 1, "StateNetworkVersion": 1, "StartTime": 1, "LogAlerts": 1,
+		"NetPeers": 1, "NetAutoNatStatus": 1, "NetBandwidthStats": 1, "NetBandwidthStatsByProtocol": 1,
+	}
+	wantValue(t, second, "lotus_exporter_rpc_requests", map[string]string{"api": "daemon"}, float64(total(own)))
+	wantValue(t, second, "lotus_exporter_rpc_requests", map[string]string{"api": "miner"}, 0)
+	wantValue(t, first, "lotus_exporter_rpc_requests", map[string]string{"api": "daemon"}, float64(total(fake.Requests("daemon"))-total(own)))
+	wantValue(t, first, "lotus_exporter_rpc_requests", map[string]string{"api": "miner"}, 0)
 }
 
 func hasSeries(families map[string]*dto.MetricFamily, name string, labels map[string]string) bool {
@@ -590,5 +609,49 @@ func TestRefusesFolderOthersCanWrite(t *testing.T) {
 				t.Errorf("--check: exit %d:\n%s", code, stdout.String())
 			}
 		})
+	}
+}
+
+// A method that hangs delays only the collectors that need it: StateMinerPartitions, called
+// once per deadline, may hold only its share of the daemon's request slots, so the other
+// collectors' calls still go through and keep every value of a healthy run.
+func TestSlowMethodDelaysOnlyItsCollectors(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	healthy := runWith(t, fake, "--timeout", "4s")
+	if healthy.code != exitOK {
+		t.Fatalf("healthy run: exit %d\n%s", healthy.code, healthy.stderr)
+	}
+	want := seriesValues(parseFile(t, healthy.file))
+
+	fake.SetFault("daemon", "StateMinerPartitions", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: time.Hour})
+	// These answer late, so that the calls that follow them meet the hanging ones in flight.
+	fake.SetFault("daemon", "StateMinerInfo", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: 300 * time.Millisecond})
+	fake.SetFault("daemon", "NetPeers", lotustest.Fault{Kind: lotustest.FaultDelay, Delay: 300 * time.Millisecond})
+	r := runWith(t, fake, "--timeout", "4s")
+	if r.code != exitFailed {
+		t.Errorf("exit %d, want %d; stderr:\n%s", r.code, exitFailed, r.stderr)
+	}
+	got := parseFile(t, r.file)
+	// With the kept state lifecycle does not refresh, so only proving needs the partitions.
+	for _, c := range metrics.All {
+		success := 1.0
+		if c.Name() == "proving" {
+			success = 0
+		}
+		wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": c.Name()}, success)
+	}
+	values := seriesValues(got)
+	for k, v := range want {
+		if strings.HasPrefix(k, "lotus_exporter_collector_success{") {
+			continue // checked above
+		}
+		proving := strings.HasPrefix(k, "lotus_miner_proving_") || strings.HasPrefix(k, "lotus_miner_deadline_") ||
+			strings.HasPrefix(k, "lotus_miner_onchain_sectors{")
+		if g, ok := values[k]; !ok && !proving {
+			t.Errorf("%s missing", k)
+		} else if ok && g != v {
+			t.Errorf("%s = %v, healthy run %v", k, g, v)
+		}
 	}
 }

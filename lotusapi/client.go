@@ -31,7 +31,6 @@ type FullNodeAPI struct {
 	StateNetworkName           func(context.Context) (string, error)
 	StateNetworkVersion        func(context.Context, TipSetKey) (uint, error)
 	SyncState                  func(context.Context) (*SyncState, error)
-	MpoolPending               func(context.Context, TipSetKey) ([]*SignedMessage, error)
 	StateMinerInfo             func(context.Context, string, TipSetKey) (MinerInfo, error)
 	StateMinerPower            func(context.Context, string, TipSetKey) (*MinerPower, error)
 	MinerGetBaseInfo           func(context.Context, string, int64, TipSetKey) (*MiningBaseInfo, error)
@@ -77,9 +76,10 @@ type Miner struct {
 	rpc *rpcClient
 }
 
-// DialDaemon returns a daemon client for ep; every HTTP request it makes adds one to requests.
-// Over HTTP nothing is sent until the first call, so dialing never fails on a down node.
-func DialDaemon(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Daemon, func(), error) {
+// DialDaemon returns a daemon client for ep; every HTTP request it makes adds one to
+// requests.Daemon, or to the Requests of its context (CountRequests). Over HTTP nothing is
+// sent until the first call, so dialing never fails on a down node.
+func DialDaemon(ctx context.Context, ep Endpoint, requests *Requests) (*Daemon, func(), error) {
 	d := &Daemon{}
 	rpc, closer, err := dial(ctx, "daemon", ep, requests, &d.CommonAPI, &d.FullNodeAPI)
 	d.rpc = rpc
@@ -87,53 +87,85 @@ func DialDaemon(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Daem
 }
 
 // DialMiner returns a lotus-miner client for ep, counting requests like DialDaemon.
-func DialMiner(ctx context.Context, ep Endpoint, requests *atomic.Int64) (*Miner, func(), error) {
+func DialMiner(ctx context.Context, ep Endpoint, requests *Requests) (*Miner, func(), error) {
 	m := &Miner{}
 	rpc, closer, err := dial(ctx, "miner", ep, requests, &m.CommonAPI, &m.MinerAPI)
 	m.rpc = rpc
 	return m, closer, err
 }
 
-func dial(ctx context.Context, api string, ep Endpoint, requests *atomic.Int64, outs ...any) (*rpcClient, func(), error) {
+// rpcClient is one API's connection: go-jsonrpc's stubs and the streamed calls (stream.go)
+// share its transport, token and request slots.
+type rpcClient struct {
+	api    string
+	url    string
+	header http.Header
+	http   *http.Client
+	slots  *slots
+	id     atomic.Int64
+}
+
+func dial(ctx context.Context, api string, ep Endpoint, requests *Requests, outs ...any) (*rpcClient, func(), error) {
 	header := http.Header{}
 	if ep.Token != "" {
 		header.Set("Authorization", "Bearer "+ep.Token)
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = MaxInFlight
-	rt := &transport{base: base, requests: requests, slots: make(chan struct{}, MaxInFlight)}
-	client := &http.Client{Transport: rt}
+	client := &http.Client{Transport: &transport{base: base, api: api, requests: requests}}
 	closer, err := jsonrpc.NewMergeClient(ctx, ep.URL, "Filecoin", outs, header, jsonrpc.WithHTTPClient(client))
 	if err != nil {
 		return nil, nil, err
 	}
+	rpc := &rpcClient{api: api, url: ep.URL, header: header, http: client, slots: newSlots()}
 	for _, out := range outs {
-		classifyErrors(api, out)
+		rpc.wrap(out)
 	}
-	rpc := &rpcClient{api: api, url: ep.URL, header: header, http: client}
 	return rpc, func() { closer(); base.CloseIdleConnections() }, nil
 }
 
 var errorType = reflect.TypeFor[error]()
 
-// classifyErrors replaces every method of the API struct *api with one that turns the error
-// go-jsonrpc returns into a *CallError, so every caller sees Lotus's error model, once.
-func classifyErrors(api string, methods any) {
+// wrap replaces every method of the API struct *methods with one that makes one call
+// (calls.go) through the go-jsonrpc stub and turns the error it returns into a *CallError,
+// so every caller sees Lotus's error model, once.
+func (c *rpcClient) wrap(methods any) {
 	v := reflect.ValueOf(methods).Elem()
 	for i := range v.NumField() {
 		field, name := v.Field(i), v.Type().Field(i).Name
-		call := field.Interface() // the go-jsonrpc stub
+		stub := reflect.ValueOf(field.Interface())
 		ft := field.Type()
 		errIdx := ft.NumOut() - 1
 		if ft.Out(errIdx) != errorType {
 			continue
 		}
 		field.Set(reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
-			out := reflect.ValueOf(call).Call(args)
-			if err, _ := out[errIdx].Interface().(error); err != nil {
-				out[errIdx] = reflect.ValueOf(error(classify(api, name, err)))
+			out, err := c.invoke(stub, name, args)
+			if err == nil {
+				return out
 			}
+			if out == nil { // no slot before the run's deadline
+				out = make([]reflect.Value, ft.NumOut())
+				for i := range out {
+					out[i] = reflect.Zero(ft.Out(i))
+				}
+			}
+			out[errIdx] = reflect.ValueOf(error(classify(c.api, name, err)))
 			return out
 		}))
 	}
+}
+
+// invoke calls the stub of method with args (a context first), holding the call's slots
+// until the stub has returned, its answer decoded.
+func (c *rpcClient) invoke(stub reflect.Value, method string, args []reflect.Value) ([]reflect.Value, error) {
+	ctx, end, err := c.slots.begin(args[0].Interface().(context.Context), method, false)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	args[0] = reflect.ValueOf(ctx)
+	out := stub.Call(args)
+	err, _ = out[len(out)-1].Interface().(error)
+	return out, err
 }

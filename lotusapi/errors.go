@@ -41,7 +41,7 @@ const (
 	KindTimeout                    // no answer before the run's deadline
 	KindNull                       // null from a method that never answers null
 	KindMalformed                  // an answer that is not JSON-RPC, or does not decode
-	KindTooLarge                   // an answer larger than MaxResponseBytes
+	KindTooLarge                   // an answer larger than its call may read (MaxResponseBytes)
 	KindHTTPStatus                 // an HTTP status go-jsonrpc does not speak (502, 503, ...)
 )
 
@@ -106,6 +106,7 @@ func classify(api, method string, err error) *CallError {
 	var jerr *jsonrpc.JSONRPCError
 	var status *httpStatusError
 	var urlErr *url.Error
+	var tooLarge *tooLargeError
 	switch {
 	case errors.As(err, &jerr):
 		ce.Code = int(jerr.Code)
@@ -128,8 +129,8 @@ func classify(api, method string, err error) *CallError {
 		}
 	case errors.Is(err, errNullResult):
 		ce.Kind = KindNull
-	case errors.Is(err, errTooLarge):
-		ce.Kind, ce.Detail = KindTooLarge, fmt.Sprintf("answer larger than %d MiB", MaxResponseBytes>>20)
+	case errors.As(err, &tooLarge):
+		ce.Kind, ce.Detail = KindTooLarge, tooLarge.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		ce.Kind = KindTimeout
 	case errors.As(err, &urlErr):

@@ -21,6 +21,8 @@ type scanner struct {
 	err   error  // the error that ended r
 	str   []byte // the last string or number read
 	depth int
+	// skipped counts the values Skip has passed, nested ones included.
+	skipped int
 }
 
 // Bounds on hostile input: a JSON value nested deeper, or a string longer, is an error.
@@ -34,6 +36,9 @@ var errScanDepth = errors.New("JSON nested too deep")
 func newScanner(r io.Reader) *scanner {
 	return &scanner{r: r, buf: make([]byte, 0, 64<<10)}
 }
+
+// scanBytes returns a scanner of b, read in place.
+func scanBytes(b []byte) *scanner { return &scanner{buf: b, err: io.EOF} }
 
 // fill reads more input after what is left unconsumed; it reports false at the end.
 func (s *scanner) fill() bool {
@@ -305,6 +310,7 @@ func smallUint(b []byte) (uint64, bool) {
 
 // Skip consumes the next value, whatever it is, without keeping it.
 func (s *scanner) Skip() error {
+	s.skipped++
 	c, err := s.peek()
 	if err != nil {
 		return err

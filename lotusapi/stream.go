@@ -6,41 +6,40 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
-	"sync/atomic"
 
 	"github.com/filecoin-project/go-jsonrpc"
 )
 
-// rpcClient makes the streamed calls over the same transport, token and limits as go-jsonrpc.
-// go-jsonrpc reads every answer whole (420 MB of JSON for StateMinerSectors at a million
-// sectors), so these two calls are made by hand.
-type rpcClient struct {
-	api    string
-	url    string
-	header http.Header
-	http   *http.Client
-	id     atomic.Int64
-}
-
 // stream calls method with params and hands the scanner, positioned at the result, to
-// readResult, which must consume it.
-func (c *rpcClient) stream(ctx context.Context, method string, params []any, readResult func(*scanner) error) error {
-	err := c.call(ctx, method, params, readResult)
+// readResult, which must consume it; an answer longer than limit bytes fails, unless limit
+// is unbounded. go-jsonrpc reads every answer whole (420 MB of JSON for StateMinerSectors at
+// a million sectors), so the streamed calls are made by hand.
+func (c *rpcClient) stream(ctx context.Context, method string, params []any, limit int64, readResult func(*scanner) error) error {
+	err := c.call(ctx, method, params, limit, readResult)
 	if err != nil {
 		return classify(c.api, method, err)
 	}
 	return nil
 }
 
-func (c *rpcClient) call(ctx context.Context, method string, params []any, readResult func(*scanner) error) error {
+// unbounded is the limit of the answers that grow with the miner.
+const unbounded = 0
+
+func (c *rpcClient) call(ctx context.Context, method string, params []any, limit int64, readResult func(*scanner) error) error {
+	ctx, end, err := c.slots.begin(ctx, method, true)
+	if err != nil {
+		return err
+	}
+	defer end()
 	body, err := json.Marshal(map[string]any{
 		"jsonrpc": "2.0", "id": c.id.Add(1), "method": "Filecoin." + method, "params": params,
 	})
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, streamKey{}, true), http.MethodPost, c.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -51,8 +50,12 @@ func (c *rpcClient) call(ctx context.Context, method string, params []any, readR
 		return err
 	}
 	defer resp.Body.Close()
+	var answer io.Reader = resp.Body
+	if limit != unbounded {
+		answer = &cappedReader{r: answer, limit: limit}
+	}
 
-	s := newScanner(resp.Body)
+	s := newScanner(answer)
 	var rpcErr *jsonrpc.JSONRPCError
 	gotResult := false
 	err = s.Object(func(key []byte) error {
@@ -92,11 +95,60 @@ func (c *rpcClient) call(ctx context.Context, method string, params []any, readR
 	return nil
 }
 
+// cappedReader fails with a tooLargeError once more than limit bytes have come.
+type cappedReader struct {
+	r           io.Reader
+	limit, read int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.read += int64(n); c.read > c.limit {
+		return n, &tooLargeError{fmt.Sprintf("larger than %d MiB", c.limit>>20)}
+	}
+	return n, err
+}
+
+// MpoolPending streams the sender (Message.From) of each message pending in the daemon's
+// mpool at tsk to fn; from is valid only during the call, and empty for a message without
+// one. A busy node's mpool is the one ordinary answer that is legitimately large.
+func (d *Daemon) MpoolPending(ctx context.Context, tsk TipSetKey, fn func(from []byte)) error {
+	var from []byte
+	return d.rpc.stream(ctx, "MpoolPending", []any{tsk}, maxMpoolBytes, func(s *scanner) error {
+		return s.Array(func() error {
+			from = from[:0]
+			err := s.Object(func(key []byte) error {
+				if string(key) != "Message" {
+					return s.Skip()
+				}
+				return s.Object(func(key []byte) error {
+					if string(key) != "From" {
+						return s.Skip()
+					}
+					f, err := s.String()
+					from = append(from, f...)
+					return err
+				})
+			})
+			if err == nil {
+				fn(from)
+			}
+			return err
+		})
+	})
+}
+
+// maxMpoolBytes bounds MpoolPending. Lotus keeps at most 30,000 pending messages
+// (chain/messagepool/config.go, MemPoolSizeLimitHiDefault), each at most 64 KiB
+// (MaxMessageSize) and most a few hundred bytes: a full pool is tens of MB of JSON. Streamed,
+// it costs no memory; the bound is on the time a hostile answer can take.
+const maxMpoolBytes = 256 << 20
+
 // StateMinerSectors streams every sector of miner at tsk to fn, one at a time; sector is
 // reused between calls.
 func (d *Daemon) StateMinerSectors(ctx context.Context, miner string, tsk TipSetKey, fn func(sector *SectorOnChainInfo) error) error {
 	var sector SectorOnChainInfo
-	return d.rpc.stream(ctx, "StateMinerSectors", []any{miner, nil, tsk}, func(s *scanner) error {
+	return d.rpc.stream(ctx, "StateMinerSectors", []any{miner, nil, tsk}, unbounded, func(s *scanner) error {
 		return s.Array(func() error {
 			if err := decodeSector(s, &sector); err != nil {
 				return err
@@ -144,7 +196,7 @@ func decodeSector(s *scanner, out *SectorOnChainInfo) error {
 // are skipped as they arrive.
 func (m *Miner) StorageList(ctx context.Context) ([]string, error) {
 	var ids []string
-	err := m.rpc.stream(ctx, "StorageList", []any{}, func(s *scanner) error {
+	err := m.rpc.stream(ctx, "StorageList", []any{}, unbounded, func(s *scanner) error {
 		return s.Object(func(key []byte) error {
 			if len(ids) >= maxStoragePaths {
 				return fmt.Errorf("more than %d storage paths", maxStoragePaths)

@@ -1,22 +1,43 @@
-// The HTTP transport under both clients: few requests in flight, bounded answers, nulls caught.
+// The HTTP transport under both clients: requests counted, answers bounded, nulls caught.
 package lotusapi
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"sync/atomic"
 )
 
-// MaxInFlight is how many requests one API has in flight at once. The daemon a run reads
-// is the one that submits WindowPoSt: the exporter must never crowd it.
-const MaxInFlight = 4
+// Bounds on one answer read whole. Real answers are kilobytes; the three that grow
+// (StateMinerSectors, StorageList, MpoolPending) are streamed and not bounded by them.
+//
+// The largest ordinary answer real Lotus sends is SectorsStatus of a sector stuck in an
+// error loop: Lotus keeps its last 8,000 log entries (storage/pipeline/fsm.go, logAppend),
+// each up to ~2 KB with an error's trace: 16 MB, 40,000 JSON values. A deadline's
+// partitions have a few runs per bitfield; even fragmented as much as can be (two runs per
+// sector, five bitfields per 2,349-sector partition, 24,000 values) ten of them fit.
+// Values are bounded because an empty object in a list of structs decodes to the whole
+// struct: 3 bytes of [{},{},...] become 120 of Go in a list of partitions.
+const (
+	MaxResponseBytes  = 16 << 20
+	MaxResponseValues = 1 << 18
+)
 
-// MaxResponseBytes bounds one answer read whole. Real answers are kilobytes; the two that
-// grow with the miner (StateMinerSectors, StorageList) are streamed and not bounded by it.
-const MaxResponseBytes = 64 << 20
+// An answer with more bytes or values than these is large: it is read further, and
+// decoded, only while holding the process's one large-answer permit (calls.go). That bounds
+// what answers cost a run, whatever Lotus sends (README, Scale; bench/memory.sh checks it).
+// Of the at most 2×MaxInFlight calls in flight, one holds a large answer: about four times
+// over while go-jsonrpc decodes it (the body, its decoder's buffer, the raw result: ~85 MiB
+// at MaxResponseBytes), or the raw result and the decoded value (~85 MiB at
+// MaxResponseValues of empty objects, the growing list included). The seven others hold
+// small ones, ~3 MiB each. With the run's own ~20 MB that is ~130 MB live at most, and Go's
+// collector lets the heap reach twice what is live: under 300 MB.
+const (
+	LargeAnswerBytes  = 256 << 10
+	LargeAnswerValues = 1 << 13
+)
 
 // NullableMethods are the methods Lotus legitimately answers with null, and what null means
 // there (from Lotus's source: node/impl/full/state.go, node/impl/storminer.go). From any
@@ -29,10 +50,12 @@ var NullableMethods = map[string]string{
 	"SectorsListInStates":       "no sector in those states (a nil Go slice)",
 }
 
-var (
-	errNullResult = errors.New("null result")
-	errTooLarge   = errors.New("answer too large")
-)
+var errNullResult = errors.New("null result")
+
+// tooLargeError is an answer larger than its call may read; what says how.
+type tooLargeError struct{ what string }
+
+func (e *tooLargeError) Error() string { return "answer " + e.what }
 
 // httpStatusError is an HTTP status that carries no JSON-RPC answer (401, 502, 503, ...).
 type httpStatusError struct {
@@ -42,30 +65,27 @@ type httpStatusError struct {
 
 func (e *httpStatusError) Error() string { return "HTTP " + e.status }
 
-// transport counts requests, holds at most MaxInFlight at a time, and reads each answer
-// whole under MaxResponseBytes so it can refuse a null or a non-JSON-RPC status before
-// go-jsonrpc decodes it. Streamed calls (see stream.go) get the body as it arrives.
+// transport counts requests and reads each answer whole under the bounds above, so it can
+// refuse a null, a non-JSON-RPC status or a large answer without the permit before
+// go-jsonrpc decodes it. Streamed calls (see stream.go) get the body as it arrives. Every
+// request belongs to a call (calls.go), which holds its request slots and the permit.
 type transport struct {
 	base     http.RoundTripper
-	requests *atomic.Int64
-	slots    chan struct{}
+	api      string    // "daemon" or "miner"
+	requests *Requests // for the requests whose context has none (CountRequests)
 }
 
-type streamKey struct{}
-
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	select {
-	case t.slots <- struct{}{}:
-	case <-r.Context().Done():
-		return nil, r.Context().Err()
+	c := callOf(r.Context())
+	requests := t.requests
+	if counted, ok := r.Context().Value(requestsKey{}).(*Requests); ok {
+		requests = counted
 	}
-	release := func() { <-t.slots }
-	if t.requests != nil {
-		t.requests.Add(1)
+	if requests != nil {
+		requests.of(t.api).Add(1)
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
-		release()
 		return nil, err
 	}
 	// go-jsonrpc answers with 200, and with 400 or 500 for its own errors; any other status
@@ -74,75 +94,66 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case http.StatusOK, http.StatusBadRequest, http.StatusInternalServerError:
 	default:
 		resp.Body.Close()
-		release()
 		return nil, &httpStatusError{code: resp.StatusCode, status: resp.Status}
 	}
-	if r.Context().Value(streamKey{}) != nil {
-		resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	if c.streamed {
 		return resp, nil
 	}
-	defer release()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	body, err := c.readAnswer(r.Context(), resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	null, values, err := scanAnswer(body)
 	switch {
 	case err != nil:
-		return nil, err
-	case len(body) > MaxResponseBytes:
-		return nil, errTooLarge
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	case values > MaxResponseValues:
+		return nil, &tooLargeError{fmt.Sprintf("of more than %d JSON values", MaxResponseValues)}
+	case values > LargeAnswerValues:
+		if err := c.holdLarge(r.Context()); err != nil {
+			return nil, err
+		}
 	}
-	if resp.StatusCode == http.StatusOK && isNullResult(body) && NullableMethods[method(r)] == "" {
+	if resp.StatusCode == http.StatusOK && null && NullableMethods[c.method] == "" {
 		return nil, errNullResult
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
 
-// isNullResult reports whether a JSON-RPC answer succeeded with a null result.
-func isNullResult(body []byte) bool {
-	var answer struct {
-		Result json.RawMessage `json:"result"`
-		Error  json.RawMessage `json:"error"`
+// readAnswer reads a whole answer of at most MaxResponseBytes; past LargeAnswerBytes it
+// waits for the large-answer permit before reading on.
+func (c *call) readAnswer(ctx context.Context, r io.Reader) ([]byte, error) {
+	first, err := io.ReadAll(io.LimitReader(r, LargeAnswerBytes+1))
+	if err != nil || len(first) <= LargeAnswerBytes {
+		return first, err
 	}
-	if json.Unmarshal(body, &answer) != nil {
-		return false // go-jsonrpc reports what is wrong with it
+	if err := c.holdLarge(ctx); err != nil {
+		return nil, err
 	}
-	return len(answer.Error) == 0 && (len(answer.Result) == 0 || string(answer.Result) == "null")
+	body, err := io.ReadAll(io.MultiReader(bytes.NewReader(first), io.LimitReader(r, MaxResponseBytes-LargeAnswerBytes)))
+	if err == nil && len(body) > MaxResponseBytes {
+		err = &tooLargeError{fmt.Sprintf("larger than %d MiB", MaxResponseBytes>>20)}
+	}
+	return body, err
 }
 
-// method reads the JSON-RPC method name of a request without consuming its body.
-func method(r *http.Request) string {
-	if r.GetBody == nil {
-		return ""
-	}
-	body, err := r.GetBody()
-	if err != nil {
-		return ""
-	}
-	defer body.Close()
-	var req struct {
-		Method string `json:"method"`
-	}
-	if json.NewDecoder(body).Decode(&req) != nil {
-		return ""
-	}
-	_, name, found := bytes.Cut([]byte(req.Method), []byte("."))
-	if !found {
-		return req.Method
-	}
-	return string(name)
-}
-
-// releasingBody frees the request's slot when a streamed answer is closed.
-type releasingBody struct {
-	io.ReadCloser
-	release func()
-	done    atomic.Bool
-}
-
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	if b.done.CompareAndSwap(false, true) {
-		b.release()
-	}
-	return err
+// scanAnswer reads a JSON-RPC answer: whether it succeeded with a null result, and how
+// many JSON values it holds. It refuses what go-jsonrpc would, and JSON nested deeper or
+// with longer strings than the scanner's bounds, which no real answer has.
+func scanAnswer(body []byte) (null bool, values int, err error) {
+	s := scanBytes(body)
+	answered := false
+	err = s.Object(func(key []byte) error {
+		switch string(key) {
+		case "result", "error":
+			if isNull, err := s.Null(); isNull || err != nil {
+				return err
+			}
+			answered = true
+		}
+		return s.Skip()
+	})
+	return !answered, s.skipped, err
 }

@@ -52,11 +52,11 @@ func (s *rawServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, req.ID, s.result)
 }
 
-func dialRaw(t *testing.T, s *rawServer) (*Daemon, *atomic.Int64) {
+func dialRaw(t *testing.T, s *rawServer) (*Daemon, *Requests) {
 	t.Helper()
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	var requests atomic.Int64
+	var requests Requests
 	d, closer, err := DialDaemon(context.Background(), Endpoint{URL: srv.URL}, &requests)
 	if err != nil {
 		t.Fatal(err)
@@ -65,15 +65,21 @@ func dialRaw(t *testing.T, s *rawServer) (*Daemon, *atomic.Int64) {
 	return d, &requests
 }
 
-// However many calls the collectors make at once, the daemon that also submits WindowPoSt
-// sees at most MaxInFlight of them.
+// However many calls the collectors make at once, of however many methods, the daemon
+// that also submits WindowPoSt sees at most MaxInFlight of them.
 func TestAtMostMaxInFlight(t *testing.T) {
 	s := &rawServer{result: `"mainnet"`, hold: 20 * time.Millisecond}
 	d, requests := dialRaw(t, s)
+	ctx := context.Background()
+	calls := []func() (string, error){
+		func() (string, error) { return d.StateNetworkName(ctx) },
+		func() (string, error) { return d.WalletDefaultAddress(ctx) },
+		func() (string, error) { return d.StateAccountKey(ctx, "f0100", nil) },
+	}
 	var wg sync.WaitGroup
-	for range 50 {
+	for i := range 50 {
 		wg.Go(func() {
-			if _, err := d.StateNetworkName(context.Background()); err != nil {
+			if _, err := calls[i%len(calls)](); err != nil {
 				t.Error(err)
 			}
 		})
@@ -82,7 +88,7 @@ func TestAtMostMaxInFlight(t *testing.T) {
 	if most := s.most.Load(); most > MaxInFlight {
 		t.Errorf("%d requests in flight at once, want at most %d", most, MaxInFlight)
 	}
-	if n := requests.Load(); n != 50 {
+	if n := requests.Daemon.Load(); n != 50 {
 		t.Errorf("%d requests counted, want 50", n)
 	}
 }
@@ -112,6 +118,55 @@ func TestResponseTooLarge(t *testing.T) {
 	d, _ := dialRaw(t, &rawServer{result: `"` + strings.Repeat("x", MaxResponseBytes) + `"`})
 	if _, err := d.StateNetworkName(context.Background()); KindOf(err) != KindTooLarge {
 		t.Errorf("answer over %d bytes: %v, want KindTooLarge", MaxResponseBytes, err)
+	}
+}
+
+// A list of empty objects decodes to many times its size: values are bounded like bytes.
+func TestResponseTooManyValues(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{result: `[{}` + strings.Repeat(`,{}`, MaxResponseValues) + `]`})
+	_, err := d.StateMinerPartitions(context.Background(), "f01234", 0, nil)
+	if KindOf(err) != KindTooLarge || err.Error() != "daemon StateMinerPartitions: answer of more than 262144 JSON values" {
+		t.Errorf("answer of %d values: %v, want KindTooLarge", MaxResponseValues+2, err)
+	}
+}
+
+// MpoolPending is streamed: each message's sender, one without a sender included.
+func TestMpoolPending(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{result: `[{"Message":{"To":"f01234","From":"f1abc","Params":"gg=="},"CID":{"/":"bafy"}},
+		{"Message":{"From":"f3xyz"}},{"Message":{"Nonce":7}}]`})
+	var froms []string
+	err := d.MpoolPending(context.Background(), nil, func(from []byte) { froms = append(froms, string(from)) })
+	if err != nil || strings.Join(froms, ",") != "f1abc,f3xyz," {
+		t.Errorf("MpoolPending: %q, %v", froms, err)
+	}
+}
+
+// Streamed, MpoolPending is still bounded: a larger answer is not Lotus's, and reading it
+// stops at the bound.
+func TestMpoolPendingTooLarge(t *testing.T) {
+	msg := []byte(`{"Message":{"From":"f1abc","Params":"` + strings.Repeat("A", 64<<10) + `"}},`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"jsonrpc":"2.0","id":1,"result":[`)
+		for written := 0; written <= 2*maxMpoolBytes; written += len(msg) {
+			if _, err := w.Write(msg); err != nil {
+				return
+			}
+		}
+		fmt.Fprint(w, `{}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	d, closer, err := DialDaemon(context.Background(), Endpoint{URL: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closer)
+	n := 0
+	err = d.MpoolPending(context.Background(), nil, func([]byte) { n++ })
+	if KindOf(err) != KindTooLarge || err.Error() != "daemon MpoolPending: answer larger than 256 MiB" {
+		t.Errorf("answer over %d bytes: %v, want KindTooLarge", maxMpoolBytes, err)
+	}
+	if n > maxMpoolBytes/len(msg) {
+		t.Errorf("%d messages read, more than %d bytes", n, maxMpoolBytes)
 	}
 }
 

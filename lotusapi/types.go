@@ -86,34 +86,6 @@ type BandwidthStats struct {
 	RateOut  float64
 }
 
-// SignedMessage is a message in the mpool.
-type SignedMessage struct {
-	Message   Message
-	Signature Signature
-	CID       Cid
-}
-
-// Message is an unsigned chain message.
-type Message struct {
-	Version    uint64
-	To         string
-	From       string
-	Nonce      uint64
-	Value      BigInt
-	GasLimit   int64
-	GasFeeCap  BigInt
-	GasPremium BigInt
-	Method     uint64
-	Params     []byte
-	CID        Cid
-}
-
-// Signature of a signed message.
-type Signature struct {
-	Type byte
-	Data []byte
-}
-
 // Alert is one entry of LogAlerts.
 type Alert struct {
 	Type         AlertType

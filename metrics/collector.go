@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
 // Collector reads one area of Lotus and sends const metrics to ch. An error means the
@@ -70,6 +72,7 @@ type Run struct {
 // Execute runs the collectors concurrently. A collector still running when ctx ends is
 // reported as failed with ctx's error, keeping what it read before; the others are unaffected.
 func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
+	ctx = lotusapi.CountRequests(ctx, &src.Requests)
 	run := &Run{Started: src.Now, src: src, Outcomes: make([]Outcome, len(collectors))}
 	results := make([][]prometheus.Metric, len(collectors))
 	var wg sync.WaitGroup
@@ -191,7 +194,7 @@ var (
 	runTimestampDesc = prometheus.NewDesc("lotus_exporter_run_timestamp_seconds",
 		"Unix time the run started.", nil, nil)
 	rpcRequestsDesc = prometheus.NewDesc("lotus_exporter_rpc_requests",
-		"JSON-RPC requests made this run.", []string{"api"}, nil)
+		"JSON-RPC requests made this run, for this miner; the first miner's file also counts those made for every miner.", []string{"api"}, nil)
 )
 
 // Describe sends nothing: the run is an unchecked collector, its metrics vary with what Lotus answers.
@@ -212,8 +215,13 @@ func (r *Run) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(runDurationDesc, prometheus.GaugeValue, r.Duration.Seconds())
 	ch <- prometheus.MustNewConstMetric(runTimestampDesc, prometheus.GaugeValue, float64(r.Started.UnixNano())/1e9)
-	ch <- prometheus.MustNewConstMetric(rpcRequestsDesc, prometheus.GaugeValue, float64(r.src.DaemonRequests.Load()), "daemon")
-	ch <- prometheus.MustNewConstMetric(rpcRequestsDesc, prometheus.GaugeValue, float64(r.src.MinerRequests.Load()), "miner")
+	daemon, miner := r.src.Requests.Daemon.Load(), r.src.Requests.Miner.Load()
+	if r.src.SaysShared {
+		daemon += r.src.SharedRequests.Daemon.Load()
+		miner += r.src.SharedRequests.Miner.Load()
+	}
+	ch <- prometheus.MustNewConstMetric(rpcRequestsDesc, prometheus.GaugeValue, float64(daemon), "daemon")
+	ch <- prometheus.MustNewConstMetric(rpcRequestsDesc, prometheus.GaugeValue, float64(miner), "miner")
 }
 
 func boolValue(b bool) float64 {

@@ -29,11 +29,17 @@ func (Mpool) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 	if err := src.needDaemon(false); err != nil {
 		return err
 	}
-	pending, err := src.Daemon.MpoolPending(ctx, src.Head.Key())
+	// A busy pool is streamed: only each sender's count is kept.
+	pending := 0
+	bySender := make(map[string]int)
+	err := src.Daemon.MpoolPending(ctx, src.Head.Key(), func(from []byte) {
+		pending++
+		bySender[string(from)]++
+	})
 	if err != nil {
 		return err
 	}
-	ch <- constMetric(mpoolPendingDesc, prometheus.GaugeValue, float64(len(pending)))
+	ch <- constMetric(mpoolPendingDesc, prometheus.GaugeValue, float64(pending))
 
 	if src.MinerID == "" {
 		return errNoMinerID
@@ -55,9 +61,9 @@ func (Mpool) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metr
 		}
 	}
 	count := make(map[string]int)
-	for _, m := range pending {
-		if id, ok := idOf[m.Message.From]; ok {
-			count[id]++
+	for from, n := range bySender {
+		if id, ok := idOf[from]; ok {
+			count[id] += n
 		}
 	}
 	seen := make(map[minerAddress]bool)

@@ -147,6 +147,7 @@ func (s *Sources) readProving(ctx context.Context) (*provingState, error) {
 			}
 			if err != nil {
 				ps.partErrs[i] = fmt.Errorf("deadline %d: %w", i, err)
+				return nil // the state lives through the run: keep nothing of a refused answer
 			}
 			ps.partitions[i] = parts
 			return nil

@@ -23,8 +23,8 @@ func (Sealing) needsLotusMiner() {}
 // settledStates are the states whose sectors are counted but not listed one by one.
 var settledStates = map[string]bool{"Proving": true, "Available": true, "Removed": true}
 
-// statusConcurrency bounds the SectorsStatus calls waiting at once (the transport sends at
-// most lotusapi.MaxInFlight of them), so a deep pipeline does not hold thousands of goroutines.
+// statusConcurrency bounds the SectorsStatus calls waiting at once (the client sends at
+// most lotusapi.MaxPerMethod of them), so a deep pipeline does not hold thousands of goroutines.
 const statusConcurrency = 16
 
 var (
@@ -75,7 +75,7 @@ func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 		sectors = sectors[:maxPipeline]
 	}
 
-	statuses := make([]*lotusapi.SectorInfo, len(sectors))
+	statuses := make([]*sectorStatus, len(sectors))
 	calls := make([]func() error, len(sectors))
 	for i, n := range sectors {
 		calls[i] = func() error {
@@ -83,23 +83,33 @@ func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Me
 			if err != nil {
 				return fmt.Errorf("sector %d: %w", n, err)
 			}
-			statuses[i] = &s
+			first, last, logged := logSpan(s.Log)
+			statuses[i] = &sectorStatus{state: s.State, deals: dealCount(s.Deals), first: first, last: last, logged: logged}
 			return nil
 		}
 	}
 	err = parallelLimit(statusConcurrency, calls...)
 	for i, s := range statuses {
-		if s == nil || settledStates[s.State] {
+		if s == nil || settledStates[s.state] {
 			continue // failed, or it left the pipeline between the two calls
 		}
 		sector := strconv.FormatUint(sectors[i], 10)
-		ch <- constMetric(sealingSectorDesc, prometheus.GaugeValue, 1, sector, s.State, strconv.Itoa(dealCount(s.Deals)))
-		if first, last, ok := logSpan(s.Log); ok {
-			ch <- constMetric(sealingCreatedDesc, prometheus.GaugeValue, float64(first), sector)
-			ch <- constMetric(sealingLastEventDesc, prometheus.GaugeValue, float64(last), sector)
+		ch <- constMetric(sealingSectorDesc, prometheus.GaugeValue, 1, sector, s.state, strconv.Itoa(s.deals))
+		if s.logged {
+			ch <- constMetric(sealingCreatedDesc, prometheus.GaugeValue, float64(s.first), sector)
+			ch <- constMetric(sealingLastEventDesc, prometheus.GaugeValue, float64(s.last), sector)
 		}
 	}
 	return joinErrs(tooMany, err)
+}
+
+// sectorStatus is what the collector keeps of a sector's SectorsStatus, whose log alone
+// holds up to 8,000 entries: thousands of sectors are read before any is written.
+type sectorStatus struct {
+	state       string
+	deals       int
+	first, last uint64
+	logged      bool
 }
 
 // maxPipeline bounds the sectors read one by one each run: a real pipeline holds hundreds,

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
@@ -28,8 +27,9 @@ type Node struct {
 
 	Now time.Time // the run's wall-clock time, so every time-derived value agrees
 
-	DaemonRequests atomic.Int64
-	MinerRequests  atomic.Int64
+	// SharedRequests counts the requests made for every miner of the run: connecting and
+	// Genesis. The first miner's file says them (Sources.SaysShared).
+	SharedRequests lotusapi.Requests
 
 	// Genesis is ChainGetGenesis, asked at most once per run.
 	Genesis func() (*lotusapi.TipSet, error)
@@ -49,6 +49,12 @@ type Sources struct {
 	State      *State
 	Options    Options
 
+	// Requests counts this miner's requests: its lookups and its collectors' calls.
+	Requests lotusapi.Requests
+	// SaysShared is set on the first miner of the run, whose file also counts the Node's
+	// SharedRequests: the files of a run sum to its requests.
+	SaysShared bool
+
 	// Looked up at most once per run, by whichever collector asks first.
 	MinerInfo   func() (lotusapi.MinerInfo, error)
 	AccountKeys func() (map[string]string, error)
@@ -64,7 +70,9 @@ type Sources struct {
 // whole run's: the lookups shared by collectors use it later.
 func Connect(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Time) *Sources {
 	n := ConnectNode(ctx, daemon, miner, now)
-	return n.ForMiner(ctx, n.minerID, false)
+	src := n.ForMiner(ctx, n.minerID, false)
+	src.SaysShared = true
+	return src
 }
 
 // ConnectNode dials the APIs found; with miner nil only the daemon is read.
@@ -102,6 +110,7 @@ func ConnectNode(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time
 // sets the one kept for that miner.
 func (n *Node) ForMiner(ctx context.Context, minerID string, daemonOnly bool) *Sources {
 	src := &Sources{Node: n, MinerID: minerID, DaemonOnly: daemonOnly, State: NewState()}
+	ctx = lotusapi.CountRequests(ctx, &src.Requests)
 	src.MinerInfo = sync.OnceValues(func() (lotusapi.MinerInfo, error) { return src.minerInfo(ctx) })
 	src.AccountKeys = sync.OnceValues(func() (map[string]string, error) { return src.accountKeys(ctx) })
 	src.Power = sync.OnceValues(func() (*lotusapi.MinerPower, error) {
@@ -122,7 +131,7 @@ func (n *Node) MinerID() string { return n.minerID }
 var errNotFound = errors.New("API not found")
 
 func (n *Node) connectDaemon(ctx context.Context, ep lotusapi.Endpoint) {
-	d, closer, err := lotusapi.DialDaemon(ctx, ep, &n.DaemonRequests)
+	d, closer, err := lotusapi.DialDaemon(ctx, ep, &n.SharedRequests)
 	if err != nil {
 		n.DaemonErr = err
 		return
@@ -144,7 +153,7 @@ func (n *Node) connectDaemon(ctx context.Context, ep lotusapi.Endpoint) {
 }
 
 func (n *Node) connectMiner(ctx context.Context, ep lotusapi.Endpoint) {
-	m, closer, err := lotusapi.DialMiner(ctx, ep, &n.MinerRequests)
+	m, closer, err := lotusapi.DialMiner(ctx, ep, &n.SharedRequests)
 	if err != nil {
 		n.MinerErr = err
 		return
@@ -288,8 +297,8 @@ func (s *Sources) workerSet(ctx context.Context) (workerSet, error) {
 	return workerSet{stats: stats, names: names}, nil
 }
 
-// parallel runs fns concurrently and joins their errors. The transport keeps the requests
-// in flight to a few per API, however many calls wait here.
+// parallel runs fns concurrently and joins their errors. The clients keep the requests in
+// flight to a few per API, however many calls wait here.
 func parallel(fns ...func() error) error { return parallelLimit(len(fns)+1, fns...) }
 
 // uniq drops empty and repeated strings, keeping the first occurrence's order.

@@ -215,11 +215,39 @@ func (h *daemonHandler) SyncState(context.Context) (*lotusapi.SyncState, error) 
 	return &h.s.SyncState, nil
 }
 
-func (h *daemonHandler) MpoolPending(_ context.Context, tsk lotusapi.TipSetKey) ([]*lotusapi.SignedMessage, error) {
+func (h *daemonHandler) MpoolPending(_ context.Context, tsk lotusapi.TipSetKey) ([]*SignedMessage, error) {
 	if err := h.checkTipSet(tsk); err != nil {
 		return nil, err
 	}
 	return h.s.Mpool, nil
+}
+
+// SignedMessage is an entry of MpoolPending; the client streams only each message's From.
+type SignedMessage struct {
+	Message   Message
+	Signature Signature
+	CID       lotusapi.Cid
+}
+
+// Message is an unsigned chain message.
+type Message struct {
+	Version    uint64
+	To         string
+	From       string
+	Nonce      uint64
+	Value      lotusapi.BigInt
+	GasLimit   int64
+	GasFeeCap  lotusapi.BigInt
+	GasPremium lotusapi.BigInt
+	Method     uint64
+	Params     []byte
+	CID        lotusapi.Cid
+}
+
+// Signature of a signed message.
+type Signature struct {
+	Type byte
+	Data []byte
 }
 
 func (h *daemonHandler) StateMinerInfo(_ context.Context, addr string, tsk lotusapi.TipSetKey) (lotusapi.MinerInfo, error) {

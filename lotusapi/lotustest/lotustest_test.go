@@ -18,7 +18,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,8 +36,7 @@ func start(t *testing.T) (*Server, *Scenario) {
 
 func dialDaemon(t *testing.T, ep lotusapi.Endpoint) *lotusapi.Daemon {
 	t.Helper()
-	var n atomic.Int64
-	d, closer, err := lotusapi.DialDaemon(context.Background(), ep, &n)
+	d, closer, err := lotusapi.DialDaemon(context.Background(), ep, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +46,7 @@ func dialDaemon(t *testing.T, ep lotusapi.Endpoint) *lotusapi.Daemon {
 
 func dialMiner(t *testing.T, ep lotusapi.Endpoint) *lotusapi.Miner {
 	t.Helper()
-	var n atomic.Int64
-	m, closer, err := lotusapi.DialMiner(context.Background(), ep, &n)
+	m, closer, err := lotusapi.DialMiner(context.Background(), ep, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +114,11 @@ func readReference(t *testing.T, name string) map[string]refMethod {
 // streamed are the methods the client calls by hand (lotusapi/stream.go), as client-style
 // signatures; they are in no API struct.
 var streamed = map[string]map[string]reflect.Type{
-	"daemon": {"StateMinerSectors": reflect.TypeFor[func(context.Context, string, *lotusapi.BitField, lotusapi.TipSetKey) ([]lotusapi.SectorOnChainInfo, error)]()},
-	"miner":  {"StorageList": reflect.TypeFor[func(context.Context) (map[string][]Decl, error)]()},
+	"daemon": {
+		"StateMinerSectors": reflect.TypeFor[func(context.Context, string, *lotusapi.BitField, lotusapi.TipSetKey) ([]lotusapi.SectorOnChainInfo, error)](),
+		"MpoolPending":      reflect.TypeFor[func(context.Context, lotusapi.TipSetKey) ([]*SignedMessage, error)](),
+	},
+	"miner": {"StorageList": reflect.TypeFor[func(context.Context) (map[string][]Decl, error)]()},
 }
 
 // servedMethods lists the client's methods (the fields of its API structs, and the streamed
@@ -763,6 +763,37 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// A padded answer has the size asked for and the usual value; an error answer is not padded.
+func TestFaultPadded(t *testing.T) {
+	srv, sc := start(t)
+	d := dialDaemon(t, srv.DaemonEndpoint())
+	for _, method := range []string{"ChainHead", "StateNetworkName", "StateLookupID"} {
+		srv.SetFault("daemon", method, Fault{Kind: FaultPadded, Size: 1 << 20})
+	}
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "Filecoin.ChainHead", "params": []any{}})
+	req, _ := http.NewRequest(http.MethodPost, srv.DaemonURL, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+srv.DaemonToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || len(answer) != 1<<20 {
+		t.Errorf("padded answer of %d bytes, %v; want %d", len(answer), err, 1<<20)
+	}
+	head, err := d.ChainHead(context.Background())
+	if err != nil || head.Height != sc.Head.Height {
+		t.Errorf("padded ChainHead: %v, %v", head, err)
+	}
+	if name, err := d.StateNetworkName(context.Background()); err != nil || name != sc.Network {
+		t.Errorf("padded StateNetworkName: %q, %v", name, err)
+	}
+	if resp := rawCall(t, srv.DaemonURL, srv.DaemonToken, "StateLookupID", []any{"f1nowhere", sc.Head.Cids}); resp.Error == nil {
+		t.Errorf("padded error answer: %+v, want the error", resp)
+	}
+}
+
 // A huge FaultResult goes out from the test's one copy, as it is written.
 func TestFaultResultStreamed(t *testing.T) {
 	srv, _ := start(t)
@@ -806,7 +837,7 @@ func TestTipSetKeyPinned(t *testing.T) {
 		if _, err := d.StateMinerPower(ctx, sc.MinerID, tsk); err == nil {
 			t.Errorf("StateMinerPower with key %v: no error", tsk)
 		}
-		if _, err := d.MpoolPending(ctx, tsk); err == nil {
+		if err := d.MpoolPending(ctx, tsk, func([]byte) {}); err == nil {
 			t.Errorf("MpoolPending with key %v: no error", tsk)
 		}
 	}

@@ -40,7 +40,7 @@ type Scenario struct {
 	NatInfo             lotusapi.NatInfo
 	Bandwidth           lotusapi.BandwidthStats
 	BandwidthByProtocol map[string]lotusapi.BandwidthStats
-	Mpool               []*lotusapi.SignedMessage
+	Mpool               []*SignedMessage
 	DaemonAlerts        []lotusapi.Alert
 	MinerAlerts         []lotusapi.Alert
 
@@ -257,22 +257,22 @@ func smallChain() *Scenario {
 			"/meshsub/1.1.0":      {TotalIn: 836547291387, TotalOut: 1200964829184, RateIn: 39092.8, RateOut: 96999.47},
 		},
 		// Two messages from the worker key, one from a control key, one from the owner's ID address.
-		Mpool: []*lotusapi.SignedMessage{
-			signed(lotusapi.Message{From: smallWorkerKey, To: smallMiner, Nonce: 48213, Method: 5, GasLimit: 54311207,
+		Mpool: []*SignedMessage{
+			signed(Message{From: smallWorkerKey, To: smallMiner, Nonce: 48213, Method: 5, GasLimit: 54311207,
 				CID: cid("bafy2bzaceif36q3b2dtqgpmmmqb37dvecxcrzmoq6r2kspj7pysbo4kg6n4u4")}, 2, ""),
-			signed(lotusapi.Message{From: smallWorkerKey, To: smallMiner, Nonce: 48214, Method: 28, GasLimit: 187340982,
+			signed(Message{From: smallWorkerKey, To: smallMiner, Nonce: 48214, Method: 28, GasLimit: 187340982,
 				CID: cid("bafy2bzacevddjzwofeupjxnpcgpfdpab357eomj73hu52ixoo2qtmebiurysf")}, 2, ""),
-			signed(lotusapi.Message{From: smallControl1Key, To: smallMiner, Nonce: 91822, Method: 5, GasLimit: 49871123,
+			signed(Message{From: smallControl1Key, To: smallMiner, Nonce: 91822, Method: 5, GasLimit: 49871123,
 				CID: cid("bafy2bzace4t56q7zwupdy7mlyvjcgoshinlz2tc3igsaxch6kubj5u3otaxec")}, 1,
 				"bafy2bzacekinzcft3kombo7k6p7inmplsha4ujymixwkwzr45xz4xlmj4gzoh"),
-			signed(lotusapi.Message{From: smallOwnerID, To: smallMiner, Nonce: 37, Method: 16, GasLimit: 21873456,
+			signed(Message{From: smallOwnerID, To: smallMiner, Nonce: 37, Method: 16, GasLimit: 21873456,
 				CID: cid("bafy2bzacezqw2hwimyremzywt3ppdxdekcfdgxjk3cgm6e5jay6o5zdolnf47")}, 2, ""),
-			signed(lotusapi.Message{From: smallStrangerSecp, To: "f02830519", Nonce: 4411, Value: bigInt("1500000000000000001"), GasLimit: 1523411,
+			signed(Message{From: smallStrangerSecp, To: "f02830519", Nonce: 4411, Value: bigInt("1500000000000000001"), GasLimit: 1523411,
 				CID: cid("bafy2bzacez4ea7y2x2hxgvfmsosidsm3krgvejwdieh6x7snvof4o5ne3khfq")}, 1,
 				"bafy2bzaceabksj7rek66g6u5wbncrgvfjb5xvgosdzxlgvp7nhkbtnwhi4kfb"),
-			signed(lotusapi.Message{From: smallStrangerBLS, To: smallStrangerSecp, Nonce: 902, Value: bigInt("73210987654321098765"), GasLimit: 1398221,
+			signed(Message{From: smallStrangerBLS, To: smallStrangerSecp, Nonce: 902, Value: bigInt("73210987654321098765"), GasLimit: 1398221,
 				CID: cid("bafy2bzace7zfrhgcmlwgp422zmtdyxbfnsk5xg2iwd5cwyajl7tli5zm4tnec")}, 2, ""),
-			signed(lotusapi.Message{From: smallStrangerDeleg, To: "f410fmx4h7vdxgwsbq4itj2bspi4kfgaj5t2jmq7tpha", Nonce: 17, Method: 3844450837, GasLimit: 3120977,
+			signed(Message{From: smallStrangerDeleg, To: "f410fmx4h7vdxgwsbq4itj2bspi4kfgaj5t2jmq7tpha", Nonce: 17, Method: 3844450837, GasLimit: 3120977,
 				CID: cid("bafy2bzacezikwnyga446mmxuzmjxhzdvtficarimdbg6mfaj2yczy5uorxfia")}, 3,
 				"bafy2bzaceh5myky2rhpwjsi5zsywdip2pq45vkdbgq24mglbbnlmfdshdmuwm"),
 		},
@@ -373,13 +373,13 @@ func smallChain() *Scenario {
 // signed completes m with gas prices and params and signs it with sigType (1 secp256k1,
 // 2 BLS, 3 delegated). A BLS-signed message keeps its unsigned CID; the others have their
 // own signed CID.
-func signed(m lotusapi.Message, sigType byte, signedCID string) *lotusapi.SignedMessage {
+func signed(m Message, sigType byte, signedCID string) *SignedMessage {
 	m.GasFeeCap = bigInt("101234")
 	m.GasPremium = bigInt("99871")
 	if m.Method != 0 {
 		m.Params = []byte{0x82, 0x18, 0x2a, byte(m.Nonce)}
 	}
-	sm := &lotusapi.SignedMessage{Message: m, Signature: lotusapi.Signature{Type: sigType, Data: []byte{0xa1, sigType, byte(m.Nonce)}}, CID: m.CID}
+	sm := &SignedMessage{Message: m, Signature: Signature{Type: sigType, Data: []byte{0xa1, sigType, byte(m.Nonce)}}, CID: m.CID}
 	if signedCID != "" {
 		sm.CID = cid(signedCID)
 	}

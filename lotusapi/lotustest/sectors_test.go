@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"math/big"
 	"slices"
-	"sync/atomic"
 	"testing"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
@@ -203,8 +202,7 @@ func BenchmarkStateMinerSectorsMillion(b *testing.B) {
 	sc := Large(LargeParams{Sectors: 1000000, Workers: 2, Sealing: 1, Jobs: 1, StoragePaths: 3})
 	srv := Start(sc)
 	b.Cleanup(srv.Close)
-	var requests atomic.Int64
-	d, closer, err := lotusapi.DialDaemon(context.Background(), srv.DaemonEndpoint(), &requests)
+	d, closer, err := lotusapi.DialDaemon(context.Background(), srv.DaemonEndpoint(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -83,6 +84,7 @@ const (
 	FaultUnauthorized                  // HTTP 401, as for a wrong token
 	FaultNull                          // HTTP 200 with "result": null
 	FaultResult                        // HTTP 200 with Result as the result, byte for byte
+	FaultPadded                        // the usual answer, padded with white space to Size bytes
 )
 
 // Fault is an injected failure of one method. The zero Fault answers a JSON-RPC error
@@ -95,6 +97,10 @@ type Fault struct {
 	// Result is FaultResult's answer, sent as it is (valid JSON or not) and streamed from
 	// this one copy, so a test can send hundreds of megabytes.
 	Result json.RawMessage
+	// Size is FaultPadded's length of the answer. The white space goes inside the result
+	// (after the bracket of an object or a list), so a client holds it as it holds the
+	// result; an error answer is left as it is.
+	Size int
 	// Match limits the fault to the calls whose JSON-RPC request contains it, such as one
 	// address or one deadline index among the params; empty matches every call.
 	Match string
@@ -253,7 +259,11 @@ func (s *Server) front(api, token string, next http.Handler) http.Handler {
 			unauthorized(w)
 			return
 		}
-		if faulty && !fault.apply(w, r, req.ID) {
+		if faulty && fault.Kind == FaultPadded {
+			rec := httptest.NewRecorder()
+			defer writePadded(w, rec, fault.Size)
+			w = rec
+		} else if faulty && !fault.apply(w, r, req.ID) {
 			return
 		}
 		if need := perms[method]; auth == "" && need != "" && need != "read" {
@@ -330,6 +340,37 @@ func writeResult(w http.ResponseWriter, id json.RawMessage, result []byte) {
 	_, _ = w.Write(result)
 	_, _ = io.WriteString(w, "}\n")
 }
+
+// writePadded writes the answer rec holds, padded with white space inside its result to
+// size bytes.
+func writePadded(w http.ResponseWriter, rec *httptest.ResponseRecorder, size int) {
+	var answer struct {
+		ID     json.RawMessage
+		Result json.RawMessage
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &answer) != nil || answer.Result == nil {
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
+	open, rest := answer.Result[:0], answer.Result
+	if rest[0] == '{' || rest[0] == '[' {
+		open, rest = rest[:1], rest[1:]
+	}
+	head := fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":%s`, idOrNull(answer.ID), open)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, head)
+	for pad := size - len(head) - len(rest) - len("}\n"); pad > 0; pad -= len(spaces) {
+		if _, err := w.Write(spaces[:min(pad, len(spaces))]); err != nil {
+			return
+		}
+	}
+	_, _ = w.Write(rest)
+	_, _ = io.WriteString(w, "}\n")
+}
+
+var spaces = bytes.Repeat([]byte(" "), 64<<10)
 
 // idOrNull returns the request id to echo, null for a notification.
 func idOrNull(id json.RawMessage) []byte {
