@@ -27,6 +27,7 @@ var NullableMethods = map[string]string{
 	"StateVerifiedClientStatus": "no DataCap entry",
 	"MinerGetBaseInfo":          "no power at the lookback",
 	"SectorsListInStates":       "no sector in those states (a nil Go slice)",
+	"F3GetLatestCertificate":    "F3 running without a certificate yet (go-f3 certstore Latest)",
 }
 
 var (
@@ -38,6 +39,7 @@ var (
 type httpStatusError struct {
 	code   int
 	status string
+	path   string // the URL path that answered it
 }
 
 func (e *httpStatusError) Error() string { return "HTTP " + e.status }
@@ -75,7 +77,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	default:
 		resp.Body.Close()
 		release()
-		return nil, &httpStatusError{code: resp.StatusCode, status: resp.Status}
+		return nil, &httpStatusError{code: resp.StatusCode, status: resp.Status, path: r.URL.Path}
 	}
 	if r.Context().Value(streamKey{}) != nil {
 		resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
