@@ -35,7 +35,7 @@ func servedMethods() map[string][]string {
 	}
 	return map[string][]string{
 		// Streamed calls are made by hand, outside the API structs.
-		"daemon": append(append(names(lotusapi.CommonAPI{}), names(lotusapi.FullNodeAPI{})...), "StateMinerSectors", "MpoolPending"),
+		"daemon": append(slices.Concat(names(lotusapi.CommonAPI{}), names(lotusapi.FullNodeAPI{}), names(lotusapi.FullNodeV2API{})), "StateMinerSectors", "MpoolPending"),
 		// lotus-miner serves no Net* methods since v1.28.
 		"miner": append(append([]string{"Version", "StartTime", "LogAlerts"}, names(lotusapi.MinerAPI{})...), "StorageList"),
 	}
@@ -116,7 +116,7 @@ func faultRun(t *testing.T, fake *lotustest.Server, dir string, state []byte, ti
 
 // Collectors by the API they cannot do without.
 var (
-	daemonSide = []string{"chain", "net", "mpool", "alerts", "miner", "money", "proving", "rewards", "lifecycle", "market"}
+	daemonSide = []string{"chain", "finality", "net", "mpool", "alerts", "miner", "money", "proving", "rewards", "lifecycle", "market"}
 	minerSide  = []string{"alerts", "sealing", "jobs", "workers", "storage"}
 )
 
@@ -126,50 +126,54 @@ var (
 // runs keep a healthy run's state: the hourly calls (StateMinerSectors, StorageList) are
 // made only when their figures are dropped.
 var needs = map[string][]string{
-	"daemon Version":                     {apiDown},
-	"daemon StartTime":                   {"chain"},
-	"daemon LogAlerts":                   {"alerts"},
-	"daemon NetPeers":                    {"net"},
-	"daemon NetAutoNatStatus":            {"net"},
-	"daemon NetBandwidthStats":           {"net"},
-	"daemon NetBandwidthStatsByProtocol": {"net"},
-	"daemon ChainHead":                   {apiDown},
-	"daemon ChainGetGenesis":             {"chain", "proving", "rewards"},
-	"daemon ChainGetTipSetByHeight":      {"rewards"},
-	"daemon StateNetworkName":            {"chain"},
-	"daemon StateNetworkVersion":         {"chain"},
-	"daemon SyncState":                   {"chain"},
-	"daemon MpoolPending":                {"mpool"},
-	"daemon StateMinerInfo":              {"mpool", "miner", "money", "market"},
-	"daemon StateMinerPower":             {"miner", "rewards"},
-	"daemon MinerGetBaseInfo":            {"miner"},
-	"daemon StateMinerAvailableBalance":  {"money"},
-	"daemon StateReadState":              {"money", "rewards"},
-	"daemon StateGetActor":               {"money"},
-	"daemon StateAccountKey":             {"mpool", "miner"},
-	"daemon StateMarketBalance":          {"market"},
-	"daemon StateVerifiedClientStatus":   {"market"},
-	"daemon WalletList":                  {"money", "market"},
-	"daemon WalletDefaultAddress":        {"money", "market"},
-	"daemon StateMinerProvingDeadline":   {"proving"},
-	"daemon StateMinerDeadlines":         {"proving"},
-	"daemon StateMinerPartitions":        {"proving"},
-	"daemon StateMinerSectorCount":       {"proving"},
-	"daemon StateMinerSectors":           {"lifecycle"},
-	"miner Version":                      {apiDown},
-	"miner StartTime":                    {"miner"},
-	"miner LogAlerts":                    {"alerts"},
-	"miner ActorAddress":                 {apiDown},
-	"miner SectorsSummary":               {"sealing"},
-	"miner SectorsListInStates":          {"sealing"},
-	"miner SectorsStatus":                {"sealing"},
-	"miner WorkerStats":                  {"jobs", "workers"},
-	"miner WorkerJobs":                   {"jobs"},
-	"miner SealingSchedDiag":             {"jobs"},
-	"miner StorageList":                  {"storage"},
-	"miner StorageLocal":                 {"storage"},
-	"miner StorageInfo":                  {"storage"},
-	"miner StorageStat":                  {"storage"},
+	"daemon Version":                      {apiDown},
+	"daemon StartTime":                    {"chain"},
+	"daemon LogAlerts":                    {"alerts"},
+	"daemon NetPeers":                     {"net"},
+	"daemon NetAutoNatStatus":             {"net"},
+	"daemon NetBandwidthStats":            {"net"},
+	"daemon NetBandwidthStatsByProtocol":  {"net"},
+	"daemon ChainHead":                    {apiDown},
+	"daemon ChainGetGenesis":              {"chain", "proving", "rewards"},
+	"daemon ChainGetTipSetByHeight":       {"rewards"},
+	"daemon StateNetworkName":             {"chain"},
+	"daemon StateNetworkVersion":          {"chain"},
+	"daemon SyncState":                    {"chain"},
+	"daemon MpoolPending":                 {"mpool"},
+	"daemon StateMinerInfo":               {"mpool", "miner", "money", "market"},
+	"daemon StateMinerPower":              {"miner", "rewards"},
+	"daemon MinerGetBaseInfo":             {"miner"},
+	"daemon StateMinerAvailableBalance":   {"money"},
+	"daemon StateReadState":               {"money", "rewards"},
+	"daemon StateGetActor":                {"money"},
+	"daemon StateAccountKey":              {"mpool", "miner"},
+	"daemon StateMarketBalance":           {"market"},
+	"daemon StateVerifiedClientStatus":    {"market"},
+	"daemon WalletList":                   {"money", "market"},
+	"daemon WalletDefaultAddress":         {"money", "market"},
+	"daemon StateMinerProvingDeadline":    {"proving"},
+	"daemon StateMinerDeadlines":          {"proving"},
+	"daemon StateMinerPartitions":         {"proving"},
+	"daemon StateMinerSectorCount":        {"proving"},
+	"daemon StateMinerSectors":            {"lifecycle"},
+	"daemon F3IsRunning":                  {"finality"},
+	"daemon F3GetLatestCertificate":       {"finality"},
+	"daemon F3ListParticipants":           {"finality"},
+	"daemon ChainGetTipSetFinalityStatus": {"finality"},
+	"miner Version":                       {apiDown},
+	"miner StartTime":                     {"miner"},
+	"miner LogAlerts":                     {"alerts"},
+	"miner ActorAddress":                  {apiDown},
+	"miner SectorsSummary":                {"sealing"},
+	"miner SectorsListInStates":           {"sealing"},
+	"miner SectorsStatus":                 {"sealing"},
+	"miner WorkerStats":                   {"jobs", "workers"},
+	"miner WorkerJobs":                    {"jobs"},
+	"miner SealingSchedDiag":              {"jobs"},
+	"miner StorageList":                   {"storage"},
+	"miner StorageLocal":                  {"storage"},
+	"miner StorageInfo":                   {"storage"},
+	"miner StorageStat":                   {"storage"},
 }
 
 // apiDown in needs marks a method whose failure makes its API unusable.
@@ -218,7 +222,7 @@ func TestEveryFaultOnEveryMethod(t *testing.T) {
 		"slow":    {Kind: lotustest.FaultDelay, Delay: 50 * time.Millisecond},
 	}
 	// A call that hangs costs its collector the run's deadline: one method per collector.
-	hangs := []string{"daemon ChainHead", "daemon StateMinerInfo", "daemon StateMinerPartitions", "daemon MpoolPending",
+	hangs := []string{"daemon ChainHead", "daemon StateMinerInfo", "daemon StateMinerPartitions", "daemon MpoolPending", "daemon F3IsRunning",
 		"daemon StateMarketBalance", "daemon StateReadState", "miner WorkerStats", "miner SectorsStatus", "miner StorageStat", "miner LogAlerts"}
 
 	for api, methods := range servedMethods() {

@@ -30,10 +30,10 @@ func TestParseFlags(t *testing.T) {
 		wantErr    string
 		collectors string
 	}{
-		{args: nil, collectors: "chain,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
+		{args: nil, collectors: "chain,finality,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
 		{args: []string{"--collectors", "chain,money"}, collectors: "chain,money"},
-		{args: []string{"--collectors", "-net,-alerts,-jobs"}, collectors: "chain,mpool,miner,money,proving,sealing,workers,storage,rewards,lifecycle,market"},
-		{args: []string{"--miner", "f01234,f05678"}, collectors: "chain,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
+		{args: []string{"--collectors", "-net,-alerts,-jobs"}, collectors: "chain,finality,mpool,miner,money,proving,sealing,workers,storage,rewards,lifecycle,market"},
+		{args: []string{"--miner", "f01234,f05678"}, collectors: "chain,finality,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
 		{args: []string{"--miner", "f01234,t0"}, wantErr: `"t0" is not a miner ID`},
 		{args: []string{"--miner", "f1abc"}, wantErr: `"f1abc" is not a miner ID`},
 		{args: []string{"--miner", "f01234", "--miner-api", "x"}, wantErr: "excludes --miner-api"},

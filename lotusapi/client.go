@@ -1,10 +1,11 @@
-// Typed go-jsonrpc clients for the Lotus daemon (/rpc/v1) and lotus-miner (/rpc/v0) over HTTP.
+// Typed go-jsonrpc clients for the Lotus daemon (/rpc/v1, /rpc/v2) and lotus-miner (/rpc/v0) over HTTP.
 package lotusapi
 
 import (
 	"context"
 	"net/http"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,17 @@ type FullNodeAPI struct {
 	StateMinerDeadlines        func(context.Context, string, TipSetKey) ([]Deadline, error)
 	StateMinerPartitions       func(context.Context, string, uint64, TipSetKey) ([]Partition, error)
 	StateMinerSectorCount      func(context.Context, string, TipSetKey) (MinerSectors, error)
+	// F3 methods fail with "f3 is disabled" on a node that runs without F3 (KindF3Disabled).
+	F3IsRunning            func(context.Context) (bool, error)
+	F3GetLatestCertificate func(context.Context) (*F3Certificate, error)
+	F3ListParticipants     func(context.Context) ([]F3Participant, error)
+}
+
+// FullNodeV2API holds the methods read on the daemon's /rpc/v2, served since Lotus v1.33 on
+// the /rpc/v1 port. Where a node lacks one (no /rpc/v2 before v1.33;
+// ChainGetTipSetFinalityStatus only since v1.35.1) the call fails with KindMethodNotFound.
+type FullNodeV2API struct {
+	ChainGetTipSetFinalityStatus func(context.Context) (*FinalityStatus, error)
 }
 
 // MinerAPI holds the lotus-miner methods read here.
@@ -66,6 +78,7 @@ type MinerAPI struct {
 type Daemon struct {
 	CommonAPI
 	FullNodeAPI
+	FullNodeV2API
 	rpc *rpcClient
 }
 
@@ -76,12 +89,17 @@ type Miner struct {
 	rpc *rpcClient
 }
 
-// DialDaemon returns a daemon client for ep; every HTTP request it makes adds one to
-// requests.Daemon, or to the Requests of its context (CountRequests). Over HTTP nothing is
-// sent until the first call, so dialing never fails on a down node.
+// DialDaemon returns a daemon client for ep, whose URL ends in /rpc/v1; every HTTP request it
+// makes adds one to requests.Daemon, or to the Requests of its context (CountRequests). Over
+// HTTP nothing is sent until the first call, so dialing never fails on a down node.
 func DialDaemon(ctx context.Context, ep Endpoint, requests *Requests) (*Daemon, func(), error) {
 	d := &Daemon{}
-	rpc, closer, err := dial(ctx, "daemon", ep, requests, &d.CommonAPI, &d.FullNodeAPI)
+	// /rpc/v2 sits beside /rpc/v1 behind the same token (lotus node/rpc.go FullNodeHandler).
+	v2 := strings.TrimSuffix(ep.URL, "/rpc/v1") + "/rpc/v2"
+	rpc, closer, err := dial(ctx, "daemon", ep, requests, map[string][]any{
+		ep.URL: {&d.CommonAPI, &d.FullNodeAPI},
+		v2:     {&d.FullNodeV2API},
+	})
 	d.rpc = rpc
 	return d, closer, err
 }
@@ -89,7 +107,7 @@ func DialDaemon(ctx context.Context, ep Endpoint, requests *Requests) (*Daemon, 
 // DialMiner returns a lotus-miner client for ep, counting requests like DialDaemon.
 func DialMiner(ctx context.Context, ep Endpoint, requests *Requests) (*Miner, func(), error) {
 	m := &Miner{}
-	rpc, closer, err := dial(ctx, "miner", ep, requests, &m.CommonAPI, &m.MinerAPI)
+	rpc, closer, err := dial(ctx, "miner", ep, requests, map[string][]any{ep.URL: {&m.CommonAPI, &m.MinerAPI}})
 	m.rpc = rpc
 	return m, closer, err
 }
@@ -105,7 +123,10 @@ type rpcClient struct {
 	id     atomic.Int64
 }
 
-func dial(ctx context.Context, api string, ep Endpoint, requests *Requests, outs ...any) (*rpcClient, func(), error) {
+// dial makes the API structs of each URL of one API (paths of one node, ep's token) over
+// one transport and one set of request slots, so the node sees at most MaxInFlight requests
+// whatever path they go to.
+func dial(ctx context.Context, api string, ep Endpoint, requests *Requests, byURL map[string][]any) (*rpcClient, func(), error) {
 	header := http.Header{}
 	if ep.Token != "" {
 		header.Set("Authorization", "Bearer "+ep.Token)
@@ -113,15 +134,26 @@ func dial(ctx context.Context, api string, ep Endpoint, requests *Requests, outs
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = MaxInFlight
 	client := &http.Client{Transport: &transport{base: base, api: api, requests: requests}}
-	closer, err := jsonrpc.NewMergeClient(ctx, ep.URL, "Filecoin", outs, header, jsonrpc.WithHTTPClient(client))
-	if err != nil {
-		return nil, nil, err
-	}
 	rpc := &rpcClient{api: api, url: ep.URL, header: header, http: client, slots: newSlots()}
-	for _, out := range outs {
-		rpc.wrap(out)
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+		base.CloseIdleConnections()
 	}
-	return rpc, func() { closer(); base.CloseIdleConnections() }, nil
+	for url, outs := range byURL {
+		closer, err := jsonrpc.NewMergeClient(ctx, url, "Filecoin", outs, header, jsonrpc.WithHTTPClient(client))
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		closers = append(closers, closer)
+		for _, out := range outs {
+			rpc.wrap(out)
+		}
+	}
+	return rpc, closeAll, nil
 }
 
 var errorType = reflect.TypeFor[error]()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -34,8 +35,10 @@ type Kind int
 const (
 	KindFailed         Kind = iota // the method ran and returned an error (JSON-RPC error)
 	KindActorNotFound              // the address is not on chain: a fact, not a failure
+	KindF3Disabled                 // the node runs without F3: a fact
+	KindF3NotRunning               // F3 is enabled but not running now: a fact
 	KindPermission                 // the token lacks a permission the method needs
-	KindMethodNotFound             // the API does not serve the method
+	KindMethodNotFound             // the API does not serve the method (or has no /rpc/v2)
 	KindUnauthorized               // HTTP 401: the token was refused
 	KindUnreachable                // no answer: connection refused, DNS, reset
 	KindTimeout                    // no answer before the run's deadline
@@ -92,8 +95,11 @@ func IsMethodNotFound(err error) bool { return err != nil && KindOf(err) == Kind
 // IsNodeAnswer reports whether the node itself answered with an error (the method ran and
 // failed), as opposed to a transport failure or a refused token.
 func IsNodeAnswer(err error) bool {
-	k := KindOf(err)
-	return err != nil && (k == KindFailed || k == KindActorNotFound)
+	switch KindOf(err) {
+	case KindFailed, KindActorNotFound, KindF3Disabled, KindF3NotRunning:
+		return err != nil
+	}
+	return false
 }
 
 // Lotus's permission check (api/permissioned.go, go-jsonrpc/auth):
@@ -114,6 +120,16 @@ func classify(api, method string, err error) *CallError {
 		switch {
 		case actorNotFound(jerr.Code, jerr.Message):
 			ce.Kind = KindActorNotFound
+		case jerr.Message == "f3 is disabled":
+			// api.ErrF3Disabled, from every F3 method of a node without F3 (lotus
+			// node/impl/full/f3.go). Its code, api.EF3Disabled, is 4 in v1.34 and v1.36 alike,
+			// but its neighbours moved in v1.35.0 (api/api_errors.go): the message is the
+			// stable part.
+			ce.Kind = KindF3Disabled
+		case strings.EqualFold(jerr.Message, "f3 is not running"):
+			// go-f3's ErrF3NotRunning, code 1, from the certificate methods while F3 is
+			// enabled but stopped (go-f3 f3.go GetLatestCert); older go-f3 releases wrote "F3 is ...".
+			ce.Kind = KindF3NotRunning
 		case jerr.Code == codeMethodNotFound:
 			ce.Kind = KindMethodNotFound
 			ce.Detail = "method not served by this API"
@@ -124,8 +140,12 @@ func classify(api, method string, err error) *CallError {
 	case errors.As(err, &status):
 		ce.Detail = "HTTP " + status.status
 		ce.Kind = KindHTTPStatus
-		if status.code == 401 {
+		switch {
+		case status.code == http.StatusUnauthorized:
 			ce.Kind = KindUnauthorized
+		case status.code == http.StatusNotFound && strings.HasSuffix(status.path, "/rpc/v2"):
+			// Lotus before v1.33 has no /rpc/v2 (NOTES.md): none of its methods is served.
+			ce.Kind, ce.Detail = KindMethodNotFound, "not served: no /rpc/v2 on this node (Lotus before v1.33)"
 		}
 	case errors.Is(err, errNullResult):
 		ce.Kind = KindNull

@@ -56,6 +56,16 @@ func TestClassifyLotusErrors(t *testing.T) {
 			KindFailed, 11, "daemon StateVerifiedClientStatus: actor not found in the init actor"},
 		{"another code", `{"code":4,"message":"actor not found"}`,
 			KindFailed, 4, "daemon StateVerifiedClientStatus: actor not found"},
+		// Every F3 method of a node without F3: api.ErrF3Disabled, code 4 in both releases.
+		{"F3 disabled", `{"code":4,"message":"f3 is disabled"}`,
+			KindF3Disabled, 4, "daemon StateVerifiedClientStatus: f3 is disabled"},
+		// The certificate methods while F3 is stopped: go-f3's ErrF3NotRunning, in either case.
+		{"F3 not running", `{"code":1,"message":"f3 is not running"}`,
+			KindF3NotRunning, 1, "daemon StateVerifiedClientStatus: f3 is not running"},
+		{"F3 not running, older go-f3", `{"code":1,"message":"F3 is not running"}`,
+			KindF3NotRunning, 1, "daemon StateVerifiedClientStatus: F3 is not running"},
+		{"F3 not running, wrapped", `{"code":1,"message":"getting F3 certificate: f3 is not running"}`,
+			KindFailed, 1, "daemon StateVerifiedClientStatus: getting F3 certificate: f3 is not running"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := callWithError(t, c.errObj)
@@ -83,5 +93,19 @@ func TestActorNotFoundIsReadFromTheMessage(t *testing.T) {
 			t.Errorf("code %d: actor not found → %v, execution reverted → %v; want true, false",
 				code, IsActorNotFound(notFound), IsActorNotFound(reverted))
 		}
+	}
+}
+
+// A node before v1.33 has no /rpc/v2: its HTTP 404 there means the method is not served,
+// while a 404 on /rpc/v1 is a wrong address and stays an HTTP failure.
+func TestNotFoundOnV2IsNotServed(t *testing.T) {
+	d, _ := dialRaw(t, &rawServer{status: 404})
+	ctx := context.Background()
+	_, err := d.ChainGetTipSetFinalityStatus(ctx)
+	if !IsMethodNotFound(err) || err.Error() != "daemon ChainGetTipSetFinalityStatus: not served: no /rpc/v2 on this node (Lotus before v1.33)" {
+		t.Errorf("/rpc/v2 404: %v (kind %d), want not served", err, KindOf(err))
+	}
+	if _, err := d.F3IsRunning(ctx); KindOf(err) != KindHTTPStatus {
+		t.Errorf("/rpc/v1 404: %v (kind %d), want an HTTP failure", err, KindOf(err))
 	}
 }

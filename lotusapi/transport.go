@@ -48,6 +48,7 @@ var NullableMethods = map[string]string{
 	"StateVerifiedClientStatus": "no DataCap entry",
 	"MinerGetBaseInfo":          "no power at the lookback",
 	"SectorsListInStates":       "no sector in those states (a nil Go slice)",
+	"F3GetLatestCertificate":    "F3 running without a certificate yet (go-f3 certstore Latest)",
 }
 
 var errNullResult = errors.New("null result")
@@ -61,6 +62,7 @@ func (e *tooLargeError) Error() string { return "answer " + e.what }
 type httpStatusError struct {
 	code   int
 	status string
+	path   string // the URL path that answered it
 }
 
 func (e *httpStatusError) Error() string { return "HTTP " + e.status }
@@ -94,7 +96,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case http.StatusOK, http.StatusBadRequest, http.StatusInternalServerError:
 	default:
 		resp.Body.Close()
-		return nil, &httpStatusError{code: resp.StatusCode, status: resp.Status}
+		return nil, &httpStatusError{code: resp.StatusCode, status: resp.Status, path: r.URL.Path}
 	}
 	if c.streamed {
 		return resp, nil

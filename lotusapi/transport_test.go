@@ -93,6 +93,24 @@ func TestAtMostMaxInFlight(t *testing.T) {
 	}
 }
 
+// /rpc/v1 and /rpc/v2 are paths of one node: together they too hold MaxInFlight at most.
+func TestAtMostMaxInFlightOverBothPaths(t *testing.T) {
+	s := &rawServer{errObj: `{"code":1,"message":"busy"}`, hold: 20 * time.Millisecond}
+	d, requests := dialRaw(t, s)
+	var wg sync.WaitGroup
+	for range 25 {
+		wg.Go(func() { _, _ = d.F3IsRunning(context.Background()) })
+		wg.Go(func() { _, _ = d.ChainGetTipSetFinalityStatus(context.Background()) })
+	}
+	wg.Wait()
+	if most := s.most.Load(); most > MaxInFlight {
+		t.Errorf("%d requests in flight at once, want at most %d", most, MaxInFlight)
+	}
+	if n := requests.Daemon.Load(); n != 50 {
+		t.Errorf("%d requests counted, want 50", n)
+	}
+}
+
 // A null from a method Lotus never answers with null is an error, not zeros; from one of
 // NullableMethods it is the method's empty answer.
 func TestNullResult(t *testing.T) {
@@ -111,6 +129,13 @@ func TestNullResult(t *testing.T) {
 	dc, err := d.StateVerifiedClientStatus(context.Background(), "f0100", nil)
 	if err != nil || dc != nil {
 		t.Errorf("StateVerifiedClientStatus null: %v, %v; want nil (no DataCap)", dc, err)
+	}
+	cert, err := d.F3GetLatestCertificate(context.Background())
+	if err != nil || cert != nil {
+		t.Errorf("F3GetLatestCertificate null: %v, %v; want nil (no certificate yet)", cert, err)
+	}
+	if _, err := d.ChainGetTipSetFinalityStatus(context.Background()); KindOf(err) != KindNull {
+		t.Errorf("ChainGetTipSetFinalityStatus null: %v, want KindNull", err)
 	}
 }
 

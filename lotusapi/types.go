@@ -201,3 +201,26 @@ type MinerState struct {
 	PreCommitDeposits BigInt
 	FeeDebt           BigInt
 }
+
+// FinalityStatus is ChainGetTipSetFinalityStatus's answer (lotus chain/types/finality.go,
+// node/impl/full/chain_v2.go), without the head. FinalizedTipSet is always set: the newer of
+// the F3 and EC ones, or head − 900 when neither is known. ECFinalizedTipSet is null when the
+// depth is −1 (EC finality degraded); F3FinalizedTipSet when F3 has no certificate, or one
+// more than 900 epochs below the head.
+type FinalityStatus struct {
+	ECFinalityThresholdDepth int64   `json:"ecFinalityThresholdDepth"`
+	ECFinalizedTipSet        *TipSet `json:"ecFinalizedTipSet"`
+	F3FinalizedTipSet        *TipSet `json:"f3FinalizedTipSet"`
+	FinalizedTipSet          *TipSet `json:"finalizedTipSet"`
+}
+
+// F3Certificate holds the field read here of an F3 finality certificate (go-f3
+// certs.FinalityCertificate).
+type F3Certificate struct {
+	GPBFTInstance uint64
+}
+
+// F3Participant is a miner taking part in F3 through the node (lotus api.F3Participant).
+type F3Participant struct {
+	MinerID uint64 // the miner actor's ID: f0 followed by this number
+}

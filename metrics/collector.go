@@ -27,6 +27,7 @@ type Collector interface {
 // file and one line here.
 var All = []Collector{
 	Chain{},
+	Finality{},
 	Net{},
 	Mpool{},
 	Alerts{},

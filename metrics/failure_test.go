@@ -13,6 +13,7 @@ import (
 func TestEachCollectorReportsItsFailure(t *testing.T) {
 	needs := map[string]struct{ api, method string }{
 		"chain":     {"daemon", "StateNetworkName"},
+		"finality":  {"daemon", "F3IsRunning"},
 		"net":       {"daemon", "NetBandwidthStats"},
 		"mpool":     {"daemon", "MpoolPending"},
 		"alerts":    {"miner", "LogAlerts"},

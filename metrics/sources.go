@@ -33,6 +33,8 @@ type Node struct {
 
 	// Genesis is ChainGetGenesis, asked at most once per run.
 	Genesis func() (*lotusapi.TipSet, error)
+	// finality is the daemon's finality and F3 state, read at most once per run.
+	finality func() (*finalityView, error)
 
 	minerID                 string // what lotus-miner's ActorAddress answered
 	closeDaemon, closeMiner func()
@@ -103,6 +105,7 @@ func ConnectNode(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time
 		}
 		return g, err
 	})
+	n.finality = sync.OnceValues(func() (*finalityView, error) { return readFinality(ctx, n.Daemon) })
 	return n
 }
 

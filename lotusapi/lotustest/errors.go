@@ -13,11 +13,14 @@ import (
 
 // rpcErrors maps error types to JSON-RPC codes as v's Lotus registers them (api.RPCErrors),
 // for one API's go-jsonrpc server. go-jsonrpc matches the exact type of the returned error
-// (handler.go createError), so only an unwrapped *actorNotFoundError gets its code; every
-// other error answers code 1.
+// (handler.go createError), so only an unwrapped *actorNotFoundError or *f3DisabledError gets
+// its code; every other error answers code 1.
 func (v LotusVersion) rpcErrors() jsonrpc.Errors {
 	e := jsonrpc.NewErrors()
 	e.Register(releases[v].actorNotFound, new(*actorNotFoundError))
+	// api.EF3Disabled is FirstUserCode + 2 in both releases: PR #13467 swapped only its
+	// neighbours EActorNotFound and EExecutionReverted.
+	e.Register(jsonrpc.FirstUserCode+2, new(*f3DisabledError))
 	return e
 }
 

@@ -20,7 +20,7 @@ const (
 // wireCase is one call and the answer Lotus gives it on the wire.
 type wireCase struct {
 	name   string
-	api    string // "" for the daemon, "miner", or a path on the miner's server
+	api    string // "" for the daemon, "miner", daemonV2, or a path on the miner's server
 	auth   int
 	method string
 	params func(sc *Scenario) []any
@@ -41,6 +41,8 @@ func (c wireCase) check(t *testing.T, srv *Server, sc *Scenario) {
 	switch c.api {
 	case "miner":
 		url, token = srv.MinerURL, srv.MinerToken
+	case daemonV2:
+		url = daemonV2URL(srv)
 	case "":
 	default:
 		url, token = strings.TrimSuffix(srv.MinerURL, "/rpc/v0")+c.api, srv.MinerToken
@@ -83,6 +85,9 @@ func matches(got, want string) bool {
 }
 
 func head(sc *Scenario) lotusapi.TipSetKey { return sc.Head.Cids }
+
+// daemonV2 is a wireCase's api for the daemon's /rpc/v2.
+const daemonV2 = "daemon /rpc/v2"
 
 // forEachRelease runs test against the Small scenario served with both APIs at each
 // release.
@@ -160,6 +165,45 @@ func notesOnTheWire(t *testing.T, v LotusVersion, srv *Server, sc *Scenario) {
 		// "`StateVerifiedClientStatus` is `null` for an address without datacap."
 		{name: "StateVerifiedClientStatus without DataCap", auth: adminToken, method: "StateVerifiedClientStatus",
 			params: func(sc *Scenario) []any { return []any{smallWorkerKey, head(sc)} }, status: 200, result: "null"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.check(t, srv, sc) })
+	}
+}
+
+// TestFinalityOnTheWire pins NOTES.md's "Finality and F3" as each release serves it; each
+// case quotes its line. The cases run in order on one server: F3 running, stopped, disabled.
+func TestFinalityOnTheWire(t *testing.T) { forEachRelease(t, finalityOnTheWire) }
+
+func finalityOnTheWire(t *testing.T, v LotusVersion, srv *Server, sc *Scenario) {
+	f3 := func(state F3State) func(*Scenario) { return func(sc *Scenario) { sc.F3 = state } }
+	disabled := func(method string) wireCase {
+		return wireCase{name: method + ", F3 disabled", setup: f3(F3Disabled), auth: adminToken, method: method,
+			status: 200, code: 4, message: "f3 is disabled"}
+	}
+	cases := []wireCase{
+		// "`/rpc/v2` is served on the daemon's port only (not lotus-miner's)"
+		{name: "miner /rpc/v2", api: "/rpc/v2", auth: adminToken, method: "ChainGetTipSetFinalityStatus", status: 404},
+		// "and, since v1.35.1, `ChainGetTipSetFinalityStatus`" "a v1.33–v1.35.0 node answers
+		// -32601 "method not found" for ChainGetTipSetFinalityStatus"
+		{name: "ChainGetTipSetFinalityStatus", api: daemonV2, auth: adminToken, method: "ChainGetTipSetFinalityStatus",
+			status: byRelease{V1_34: 500, V1_36: 200}[v], code: byRelease{V1_34: -32601, V1_36: 0}[v],
+			message: "method 'Filecoin.ChainGetTipSetFinalityStatus' not found"},
+		// "Methods of `/rpc/v1` (ChainHead, State*) are not on `/rpc/v2`."
+		{name: "ChainHead on /rpc/v2", api: daemonV2, auth: adminToken, method: "ChainHead",
+			status: 500, code: -32601, message: "method 'Filecoin.ChainHead' not found"},
+		// "F3 methods are on `/rpc/v1`: `F3IsRunning` (bool)"
+		{name: "F3IsRunning", auth: adminToken, method: "F3IsRunning", status: 200, result: "true"},
+		// "When F3 is enabled but not running: `F3IsRunning` false, certificate methods fail
+		// with code 1 "f3 is not running""
+		{name: "F3IsRunning, F3 not running", setup: f3(F3NotRunning), auth: adminToken, method: "F3IsRunning", status: 200, result: "false"},
+		{name: "F3GetLatestCertificate, F3 not running", auth: adminToken, method: "F3GetLatestCertificate",
+			status: 200, code: 1, message: "f3 is not running"},
+		// "When F3 is disabled on the node: every F3 method fails with code 4
+		// (`api.EF3Disabled`) "f3 is disabled"."
+		disabled("F3IsRunning"),
+		disabled("F3GetLatestCertificate"),
+		disabled("F3ListParticipants"),
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.check(t, srv, sc) })

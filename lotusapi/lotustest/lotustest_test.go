@@ -125,8 +125,11 @@ var streamed = map[string]map[string]reflect.Type{
 // ones) that api serves.
 func servedMethods(api string) map[string]reflect.Type {
 	structs := []any{lotusapi.CommonAPI{}, lotusapi.FullNodeAPI{}}
-	if api == "miner" {
+	switch api {
+	case "miner":
 		structs = []any{lotusapi.CommonAPI{}, lotusapi.MinerAPI{}}
+	case "daemon /rpc/v2":
+		structs = []any{lotusapi.FullNodeV2API{}}
 	}
 	methods := map[string]reflect.Type{}
 	for _, s := range structs {
@@ -142,6 +145,9 @@ func servedMethods(api string) map[string]reflect.Type {
 	maps.Copy(methods, streamed[api])
 	return methods
 }
+
+// daemonV2URL is the daemon's /rpc/v2, beside its /rpc/v1.
+func daemonV2URL(srv *Server) string { return strings.TrimSuffix(srv.DaemonURL, "/rpc/v1") + "/rpc/v2" }
 
 // paramsFor builds valid params for a method from its client signature.
 func paramsFor(sc *Scenario, method string, fn reflect.Type) []any {
@@ -373,12 +379,16 @@ func checkFields(t reflect.Type, example any, path string, errs *[]string) {
 			if !f.IsExported() {
 				continue
 			}
-			v, ok := m[f.Name]
+			name := f.Name
+			if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" {
+				name = tag // ChainGetTipSetFinalityStatus's fields are camelCase
+			}
+			v, ok := m[name]
 			if !ok {
-				*errs = append(*errs, fmt.Sprintf("%s.%s: client field not in the example", path, f.Name))
+				*errs = append(*errs, fmt.Sprintf("%s.%s: client field not in the example", path, name))
 				continue
 			}
-			checkFields(f.Type, v, path+"."+f.Name, errs)
+			checkFields(f.Type, v, path+"."+name, errs)
 		}
 	case reflect.String:
 		if _, ok := example.(string); !ok {
@@ -410,6 +420,7 @@ func TestShapesMatchReference(t *testing.T) {
 		api, url, token, reference string
 	}{
 		{"daemon", srv.DaemonURL, srv.DaemonToken, "full-node-v1-methods.md"},
+		{"daemon /rpc/v2", daemonV2URL(srv), srv.DaemonToken, "full-node-v2-methods.md"},
 		{"miner", srv.MinerURL, srv.MinerToken, "miner-v0-methods.md"},
 	}
 	for _, a := range apis {

@@ -66,6 +66,13 @@ type Scenario struct {
 	Wallets       []string
 	DefaultWallet string
 
+	// Finality and F3 (finality.go). ECFinalityDepth is the EC finality calculator's depth,
+	// -1 when the chain is too unhealthy to meet its guarantee.
+	ECFinalityDepth int64
+	F3              F3State
+	F3Certificate   *F3Certificate // nil: F3 has issued none yet
+	F3Participants  []uint64       // actor IDs of the miners taking part in F3 through the daemon
+
 	// Proving state of MinerID. A deadline without partitions is nil, answered as null.
 	ProvingDeadline lotusapi.DeadlineInfo
 	Deadlines       []lotusapi.Deadline    // 48 entries
@@ -367,6 +374,15 @@ func smallChain() *Scenario {
 		DataCap:       map[string]lotusapi.BigInt{smallControl1ID: bigInt("1124628596523008")},
 		Wallets:       []string{smallWorkerKey, smallControl1Key, smallUnfundedKey},
 		DefaultWallet: smallWorkerKey,
+		// A healthy chain meets EC's 2^-30 guarantee about 30 epochs deep (lotus
+		// chain/ecfinality/calculator.go). F3 proposes from 4 epochs below the head
+		// (build/buildconstants/f3manifest_mainnet.json EC.HeadLookback): its newest
+		// certificate finalizes the tipset 5 below. Its instances began at the bootstrap
+		// epoch 4920480, fewer than one per epoch since. f01234 and f02182902 take part in
+		// F3 through this daemon.
+		ECFinalityDepth: 30,
+		F3Certificate:   &F3Certificate{Instance: 77216, Lag: 5},
+		F3Participants:  []uint64{1234, 2182902},
 	}
 }
 

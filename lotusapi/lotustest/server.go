@@ -28,48 +28,52 @@ const (
 // perms is the permission each served method needs, from the Lotus API reference.
 // Only read is granted without a token.
 var perms = map[string]string{
-	"Version":                     "read",
-	"StartTime":                   "read",
-	"LogAlerts":                   "admin",
-	"NetPeers":                    "read",
-	"NetAutoNatStatus":            "read",
-	"NetBandwidthStats":           "read",
-	"NetBandwidthStatsByProtocol": "read",
-	"ChainHead":                   "read",
-	"ChainGetGenesis":             "read",
-	"ChainGetTipSetByHeight":      "read",
-	"StateNetworkName":            "read",
-	"StateNetworkVersion":         "read",
-	"SyncState":                   "read",
-	"MpoolPending":                "read",
-	"StateMinerInfo":              "read",
-	"StateMinerPower":             "read",
-	"MinerGetBaseInfo":            "read",
-	"StateMinerAvailableBalance":  "read",
-	"StateReadState":              "read",
-	"StateGetActor":               "read",
-	"StateAccountKey":             "read",
-	"StateLookupID":               "read",
-	"StateMarketBalance":          "read",
-	"StateVerifiedClientStatus":   "read",
-	"StateMinerSectors":           "read",
-	"WalletList":                  "write",
-	"WalletDefaultAddress":        "write",
-	"StateMinerProvingDeadline":   "read",
-	"StateMinerDeadlines":         "read",
-	"StateMinerPartitions":        "read",
-	"StateMinerSectorCount":       "read",
-	"ActorAddress":                "read",
-	"SectorsSummary":              "read",
-	"SectorsListInStates":         "read",
-	"SectorsStatus":               "read",
-	"WorkerStats":                 "admin",
-	"WorkerJobs":                  "admin",
-	"SealingSchedDiag":            "admin",
-	"StorageList":                 "admin",
-	"StorageLocal":                "admin",
-	"StorageInfo":                 "admin",
-	"StorageStat":                 "admin",
+	"Version":                      "read",
+	"StartTime":                    "read",
+	"LogAlerts":                    "admin",
+	"NetPeers":                     "read",
+	"NetAutoNatStatus":             "read",
+	"NetBandwidthStats":            "read",
+	"NetBandwidthStatsByProtocol":  "read",
+	"ChainHead":                    "read",
+	"ChainGetGenesis":              "read",
+	"ChainGetTipSetByHeight":       "read",
+	"StateNetworkName":             "read",
+	"StateNetworkVersion":          "read",
+	"SyncState":                    "read",
+	"MpoolPending":                 "read",
+	"StateMinerInfo":               "read",
+	"StateMinerPower":              "read",
+	"MinerGetBaseInfo":             "read",
+	"StateMinerAvailableBalance":   "read",
+	"StateReadState":               "read",
+	"StateGetActor":                "read",
+	"StateAccountKey":              "read",
+	"StateLookupID":                "read",
+	"StateMarketBalance":           "read",
+	"StateVerifiedClientStatus":    "read",
+	"StateMinerSectors":            "read",
+	"WalletList":                   "write",
+	"WalletDefaultAddress":         "write",
+	"StateMinerProvingDeadline":    "read",
+	"StateMinerDeadlines":          "read",
+	"StateMinerPartitions":         "read",
+	"StateMinerSectorCount":        "read",
+	"F3IsRunning":                  "read",
+	"F3GetLatestCertificate":       "read",
+	"F3ListParticipants":           "read",
+	"ChainGetTipSetFinalityStatus": "read",
+	"ActorAddress":                 "read",
+	"SectorsSummary":               "read",
+	"SectorsListInStates":          "read",
+	"SectorsStatus":                "read",
+	"WorkerStats":                  "admin",
+	"WorkerJobs":                   "admin",
+	"SealingSchedDiag":             "admin",
+	"StorageList":                  "admin",
+	"StorageLocal":                 "admin",
+	"StorageInfo":                  "admin",
+	"StorageStat":                  "admin",
 }
 
 // FaultKind selects how a faulty method answers.
@@ -111,7 +115,7 @@ type apiMethod struct{ api, method string }
 
 // Server is a running fake daemon and lotus-miner on loopback.
 type Server struct {
-	DaemonURL   string // http://127.0.0.1:PORT/rpc/v1
+	DaemonURL   string // http://127.0.0.1:PORT/rpc/v1; /rpc/v2 is on the same port
 	MinerURL    string // http://127.0.0.1:PORT/rpc/v0
 	DaemonToken string // admin token of the daemon
 	MinerToken  string // admin token of the miner
@@ -137,7 +141,8 @@ func (s *Server) Update(change func(*Scenario)) {
 	change(s.scenario)
 }
 
-// Start serves s: the daemon on /rpc/v1 and /rpc/v0 like real Lotus, the miner on /rpc/v0.
+// Start serves s: the daemon on /rpc/v1, /rpc/v2 and /rpc/v0 like real Lotus, the miner on
+// /rpc/v0 alone.
 func Start(s *Scenario) *Server {
 	// go-jsonrpc's server logs every error answer (unknown methods included, which lotus-miner
 	// answers for Net* by design); in tests and the demo that is noise.
@@ -157,6 +162,7 @@ func Start(s *Scenario) *Server {
 	daemon := http.NewServeMux()
 	daemon.Handle("/rpc/v1", rpcServer(&daemonHandler{s: s, release: s.DaemonVersion}, s.DaemonVersion))
 	daemon.Handle("/rpc/v0", rpcServer(&daemonHandler{s: s, release: s.DaemonVersion, v0: true}, s.DaemonVersion))
+	daemon.Handle("/rpc/v2", rpcServer(s.DaemonVersion.daemonV2(s), s.DaemonVersion))
 	miner := http.NewServeMux()
 	miner.Handle("/rpc/v0", rpcServer(&minerHandler{s: s, release: s.MinerVersion}, s.MinerVersion))
 
