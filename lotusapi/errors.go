@@ -113,6 +113,7 @@ func classify(api, method string, err error) *CallError {
 	var status *httpStatusError
 	var urlErr *url.Error
 	var tooLarge *tooLargeError
+	var malformed *malformedError
 	switch {
 	case errors.As(err, &jerr):
 		ce.Code = int(jerr.Code)
@@ -153,6 +154,8 @@ func classify(api, method string, err error) *CallError {
 		ce.Kind, ce.Detail = KindTooLarge, tooLarge.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		ce.Kind = KindTimeout
+	case errors.As(err, &malformed):
+		ce.Kind, ce.Detail = KindMalformed, oneLine(malformed.Error())
 	case errors.As(err, &urlErr):
 		ce.Kind, ce.Detail = KindUnreachable, unreachable(urlErr.Err)
 	default:

@@ -67,6 +67,17 @@ type httpStatusError struct {
 
 func (e *httpStatusError) Error() string { return "HTTP " + e.status }
 
+// malformedError is an answer that is not a JSON-RPC answer: a proxy's error page, a body cut
+// short. The node answered, so it is not unreachable.
+type malformedError struct {
+	status string
+	err    error
+}
+
+func (e *malformedError) Error() string {
+	return fmt.Sprintf("malformed answer (HTTP %s): %v", e.status, e.err)
+}
+
 // transport counts requests and reads each answer whole under the bounds above, so it can
 // refuse a null, a non-JSON-RPC status or a large answer without the permit before
 // go-jsonrpc decodes it. Streamed calls (see stream.go) get the body as it arrives. Every
@@ -109,7 +120,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	null, values, err := scanAnswer(body)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("reading the answer: %w", err)
+		return nil, &malformedError{status: resp.Status, err: err}
 	case values > MaxResponseValues:
 		return nil, &tooLargeError{fmt.Sprintf("of more than %d JSON values", MaxResponseValues)}
 	case values > LargeAnswerValues:

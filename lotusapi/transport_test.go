@@ -229,3 +229,20 @@ func TestTimeout(t *testing.T) {
 		t.Errorf("slow: %v (kind %d), want KindTimeout", err, KindOf(err))
 	}
 }
+
+// An answer that is not JSON-RPC (a proxy's error page, a body cut short) is malformed: the
+// node answered, so it is not unreachable.
+func TestNotJSONRPCIsMalformed(t *testing.T) {
+	for name, s := range map[string]*rawServer{
+		"cut short":      {result: `{"Height":12`},
+		"a 500 in text":  {status: http.StatusInternalServerError},
+		"not an answer":  {result: `1}]`},
+		"a string error": {errObj: `"not an object"`},
+	} {
+		d, _ := dialRaw(t, s)
+		_, err := d.ChainHead(context.Background())
+		if KindOf(err) != KindMalformed || !strings.Contains(err.Error(), "daemon ChainHead: malformed answer") {
+			t.Errorf("%s: %v (kind %d), want a malformed answer", name, err, KindOf(err))
+		}
+	}
+}
