@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"syscall"
 	"time"
 
@@ -39,8 +38,12 @@ func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, 
 		problems += checkAPI(out, "miner", minerEP, c.minerAPI != "", node.MinerVersion, node.MinerErr, node.Miner != nil)
 	}
 
-	for _, r := range minerRuns(ctx, c, node) {
-		problems += checkMiner(ctx, c, r.src, out)
+	dir, how, dirErr := outputDir(c)
+	for _, p := range planMiners(c, dir, node) {
+		if dirErr != nil {
+			p.err = dirErr // no file can be written: the miner's block says why
+		}
+		problems += checkMiner(ctx, c, node, p, how, out)
 	}
 
 	if problems > 0 {
@@ -74,30 +77,25 @@ func checkAPI(out io.Writer, name string, ep *lotusapi.Endpoint, fromFlag bool, 
 	return 0
 }
 
-// checkMiner runs every collector once for one miner, as a real run would, and proves the
-// file it would write fits in the textfile folder. Nothing is left behind.
-func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writer) int {
+// checkMiner runs every collector once for the miner of p, as a real run would, and proves
+// the file it would write fits in its folder, chosen as how says. Nothing is left behind.
+func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, how string, out io.Writer) int {
 	problems := 0
-	fmt.Fprintf(out, "miner %s:\n", orUnknown(src.MinerID))
-	target, how, err := checkTarget(c, src)
-	if err != nil {
-		fmt.Fprintf(out, "  PROBLEM:    %v\n", err)
+	fmt.Fprintf(out, "miner %s:\n", orUnknown(p.id))
+	if p.err != nil {
+		fmt.Fprintf(out, "  PROBLEM:    %v\n", p.err)
 		return 1
 	}
-	fmt.Fprintf(out, "  file:       %s\n  chosen by:  %s\n", target, how)
-	if target != "-" {
+	fmt.Fprintf(out, "  file:       %s\n  chosen by:  %s\n", p.target, how)
+	st := metrics.NewState()
+	if p.target != "-" {
 		// The counters kept by real runs, read only: a check changes nothing.
 		var bad error
-		if src.State, bad = loadState(textfile.StatePath(target), src.MinerID, src.Head); bad != nil {
+		if st, bad = loadState(textfile.StatePath(p.target), p.id, node.Head); bad != nil {
 			fmt.Fprintf(out, "  note:       the state file will be set aside and counting start again: %v\n", bad)
 		}
 	}
-	src.Options = metrics.Options{SectorDetails: c.sectorDetails, Grace: c.grace}
-	collectors := c.collectors
-	if src.DaemonOnly {
-		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)
-	}
-	result := metrics.Execute(ctx, src, collectors)
+	result := collect(ctx, c, node, p, st)
 	fmt.Fprintln(out, "  collectors:")
 	for _, o := range result.Outcomes {
 		if o.Err == nil {
@@ -106,12 +104,12 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 		}
 		problems++
 		fmt.Fprintf(out, "    %-10s PROBLEM: %s\n", o.Name, oneLine(o.Err))
-		if fix := fixFor(o.Err); fix != "" {
+		if fix := advice(o.Err); fix != "" {
 			fmt.Fprintf(out, "               fix: %s\n", fix)
 		}
 	}
 
-	families, err := gather(result, src.MinerID)
+	families, err := gather(result, p.id)
 	var content bytes.Buffer
 	if err == nil {
 		err = c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) })(&content)
@@ -120,8 +118,8 @@ func checkMiner(ctx context.Context, c config, src *metrics.Sources, out io.Writ
 		fmt.Fprintf(out, "  PROBLEM:    the metrics do not encode: %v\n", err)
 		return problems + 1
 	}
-	if target != "-" {
-		if err := tryWrite(filepath.Dir(target), content.Bytes()); err != nil {
+	if p.target != "-" {
+		if err := tryWrite(filepath.Dir(p.target), content.Bytes()); err != nil {
 			fmt.Fprintf(out, "  PROBLEM:    %v\n", err)
 			return problems + 1
 		}
@@ -139,24 +137,6 @@ func flagTokenNote(api string) string {
 		flag, envVar = "--miner-api", "MINER_API_INFO"
 	}
 	return fmt.Sprintf("the token in %s is visible to every local user (ps); set %s in the lotus user's crontab or a 0600 EnvironmentFile instead, or leave the token to the repo's token file", flag, envVar)
-}
-
-// fixFor names the fix of a collector's failure when the cause has one.
-func fixFor(err error) string {
-	var ce *lotusapi.CallError
-	switch {
-	case metrics.IsConsequence(err):
-		return "see the API above"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "the API is slow: raise --timeout, or look at the node's load"
-	case errors.As(err, &ce) && ce.Kind == lotusapi.KindPermission:
-		return permissionFix(ce.API)
-	case metrics.IsNotAMiner(err):
-		return notAMinerFix
-	case errors.As(err, &ce) && ce.Kind == lotusapi.KindUnauthorized:
-		return "the token is not this node's: take it from the node's repo"
-	}
-	return ""
 }
 
 // tryWrite writes what a run would write into a temp file in dir, synced, then removes it:
@@ -211,17 +191,4 @@ func orUnknown(id string) string {
 // apiVersion renders Lotus's packed semver (major<<16 | minor<<8 | patch).
 func apiVersion(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d", v>>16, (v>>8)&0xff, v&0xff)
-}
-
-// checkTarget resolves the file a run would write and how its folder was chosen.
-func checkTarget(c config, src *metrics.Sources) (target, how string, err error) {
-	dir, how, err := outputDir(c)
-	if err != nil {
-		return "", "", err
-	}
-	if c.output == "-" {
-		return "-", how, nil
-	}
-	target, err = outputPath(c, dir, src)
-	return target, how, err
 }

@@ -13,15 +13,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	logging "github.com/ipfs/go-log/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
@@ -153,12 +148,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer node.Close()
 	logAPIProblems(log, node, daemonEP, minerEP)
 
-	runs := minerRuns(ctx, c, node)
+	plans := planMiners(c, dir, node)
 	var wg, collected sync.WaitGroup
-	collected.Add(len(runs))
-	codes := make([]int, len(runs))
-	for i, r := range runs {
-		wg.Go(func() { codes[i] = r.run(ctx, c, dir, log, &collected) })
+	collected.Add(len(plans))
+	codes := make([]int, len(plans))
+	for i, p := range plans {
+		wg.Go(func() { codes[i] = runMiner(ctx, c, node, p, log, &collected) })
 	}
 	wg.Wait()
 	code := slices.Max(codes)
@@ -173,51 +168,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// minerRun is one miner's part of a run: its sources and the file it writes.
-type minerRun struct {
-	src *metrics.Sources
-	// label names the miner on stderr when a run has several.
-	label string
-}
-
-// minerRuns lists the miners of this run: those of --miner, read from the daemon alone, or
-// the one lotus-miner serves.
-func minerRuns(ctx context.Context, c config, node *metrics.Node) []minerRun {
-	runs := make([]minerRun, len(c.miners))
-	for i, id := range c.miners {
-		runs[i] = minerRun{src: node.ForMiner(ctx, id, true)}
-		if len(c.miners) > 1 {
-			runs[i].label = id
-		}
-	}
-	if len(runs) == 0 {
-		runs = []minerRun{{src: node.ForMiner(ctx, node.MinerID(), false)}}
-	}
-	// One file counts the requests made for every miner, so the files sum to the run's.
-	runs[0].src.SaysShared = true
-	return runs
-}
-
-// run collects this miner's metrics and writes its file into dir (see outputPath) and its
-// state. The first miner's file counts the requests shared by every miner, ChainGetGenesis
-// among them (asked by whichever miner's collector needs it first), so it waits for
-// collected: every miner's collectors done.
-func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logger, collected *sync.WaitGroup) int {
+// runMiner collects the metrics of the miner of p and writes its file and state. The first
+// miner's file counts the requests shared by every miner, ChainGetGenesis among them (asked
+// by whichever miner's collector needs it first), so it waits for collected: every miner's
+// collectors done.
+func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, log *slog.Logger, collected *sync.WaitGroup) int {
 	done := sync.OnceFunc(collected.Done)
 	defer done()
-	if r.label != "" {
-		log = log.With("miner", r.label)
+	if p.label != "" {
+		log = log.With("miner", p.label)
 	}
-	src := r.src
-	src.Options = metrics.Options{SectorDetails: c.sectorDetails, Grace: c.grace}
-	target, err := outputPath(c, dir, src)
-	if err != nil {
-		log.Error("nothing written", "err", err)
+	if p.err != nil {
+		log.Error("nothing written", "err", p.err)
 		return exitNotWritten
 	}
+	target := p.target
 	// The demo writes into the current folder and keeps nothing else there: no lock, no state.
 	keep := target != "-" && !c.demo
 	statePath := ""
+	st := metrics.NewState()
 	if keep {
 		unlock, err := textfile.Lock(target)
 		if err != nil {
@@ -227,7 +196,7 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		defer unlock()
 		statePath = textfile.StatePath(target)
 		var bad error
-		if src.State, bad = loadState(statePath, src.MinerID, src.Head); bad != nil {
+		if st, bad = loadState(statePath, p.id, node.Head); bad != nil {
 			// Kept for a look, out of the way: the next run finds no state and counts on.
 			if err := os.Rename(statePath, statePath+".bad"); err != nil {
 				log.Warn("state file unusable and could not be set aside; counting starts again, and nothing is kept", "file", statePath, "reason", bad, "err", err)
@@ -238,18 +207,14 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		}
 	}
 
-	collectors := c.collectors
-	if src.DaemonOnly {
-		collectors = slices.DeleteFunc(slices.Clone(collectors), metrics.NeedsLotusMiner)
-	}
-	result := metrics.Execute(ctx, src, collectors)
+	result := collect(ctx, c, node, p, st)
 	done()
-	if src.SaysShared {
+	if p.first {
 		collected.Wait()
 	}
-	failed := logFailures(log, result, src.MinerID, c.timeout)
+	failed := logFailures(log, result, p.id, c.timeout)
 
-	families, err := gather(result, src.MinerID)
+	families, err := gather(result, p.id)
 	if err != nil {
 		failed = true
 		log.Error("inconsistent metrics left out", "err", err)
@@ -265,7 +230,7 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 		return exitNotWritten
 	}
 	if statePath != "" {
-		if err := textfile.Write(statePath, c.secrets.hiding(func(w io.Writer) error { return src.State.Encode(w, src.MinerID) })); err != nil {
+		if err := textfile.Write(statePath, c.secrets.hiding(func(w io.Writer) error { return st.Encode(w, p.id) })); err != nil {
 			log.Error("keeping the counters for the next run failed", "file", statePath, "err", err)
 			failed = true
 		}
@@ -273,7 +238,7 @@ func (r minerRun) run(ctx context.Context, c config, dir string, log *slog.Logge
 	if c.demo && target != "-" {
 		fmt.Fprintf(c.stdout, "wrote %s: demo data from a built-in fake miner (node_exporter does not read this folder)\n", target)
 	}
-	log.Debug("metrics written", "file", target, "duration", time.Since(src.Now))
+	log.Debug("metrics written", "file", target, "duration", time.Since(node.Now))
 	if failed {
 		return exitFailed
 	}
@@ -296,101 +261,6 @@ func loadState(path, minerID string, head *lotusapi.TipSet) (st *metrics.State, 
 		return metrics.NewState(), fmt.Errorf("owned by uid %d, not by the user running lotus-farcaster (%d)", owner, os.Getuid())
 	}
 	return metrics.ReadState(f, minerID, head)
-}
-
-// logAPIProblems says once per API why it is not usable, in words that name the fix.
-func logAPIProblems(log *slog.Logger, node *metrics.Node, daemonEP, minerEP *lotusapi.Endpoint) {
-	if daemonEP != nil && node.Daemon == nil {
-		log.Error("daemon API "+apiProblem(node.DaemonErr), "url", daemonEP.URL, "source", daemonEP.Source)
-	}
-	if minerEP != nil && node.Miner == nil {
-		log.Error("miner API "+apiProblem(node.MinerErr), "url", minerEP.URL, "source", minerEP.Source)
-	}
-}
-
-// apiProblem describes why an API could not be used: a refused token is not an outage.
-func apiProblem(err error) string {
-	switch lotusapi.KindOf(err) {
-	case lotusapi.KindUnauthorized:
-		return "refused the token (HTTP 401): the token is not this node's; take it from the node's repo or `lotus auth api-info --perm admin`"
-	case lotusapi.KindPermission:
-		return "token lacks a permission: " + err.Error()
-	case lotusapi.KindUnreachable:
-		return "unreachable: " + err.Error()
-	case lotusapi.KindTimeout:
-		return "did not answer in time"
-	}
-	return "not usable: " + err.Error()
-}
-
-// logFailures writes one stderr line per cause, not per collector: an API that was down is
-// already said, a slow node that made several collectors run out of time is one line, a
-// token that lacks a permission is one line per API, a miner ID the chain has no miner for
-// is one line, and one method that failed for several collectors (StateMinerInfo, say) is
-// one line.
-func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout time.Duration) (failed bool) {
-	type cause struct{ msg, fix string }
-	var order []cause
-	byCause := map[cause][]string{}
-	// A token short of permissions is one line per API, naming the strongest one missing.
-	need := map[string]string{}
-	for _, o := range result.Failed() {
-		var ce *lotusapi.CallError
-		if errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission && permissionRank(ce.Need) > permissionRank(need[ce.API]) {
-			need[ce.API] = ce.Need
-		}
-	}
-	for _, o := range result.Failed() {
-		var c cause
-		var ce *lotusapi.CallError
-		switch {
-		case metrics.IsConsequence(o.Err):
-			continue
-		case errors.Is(o.Err, context.DeadlineExceeded):
-			c = cause{"collectors ran out of time; raise --timeout or look at the slow Lotus API", ""}
-		case errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission:
-			c = cause{fmt.Sprintf("the %s API token lacks the %q permission", ce.API, need[ce.API]), permissionFix(ce.API)}
-		case metrics.IsNotAMiner(o.Err):
-			c = cause{fmt.Sprintf("the daemon knows no miner %s at its head", minerID), notAMinerFix}
-		case errors.As(o.Err, &ce):
-			// One failed method is one cause, whatever each collector was reading with it.
-			c = cause{oneLine(ce), ""}
-		default:
-			c = cause{oneLine(o.Err), ""}
-		}
-		if _, seen := byCause[c]; !seen {
-			order = append(order, c)
-		}
-		byCause[c] = append(byCause[c], o.Name)
-	}
-	for _, c := range order {
-		names := strings.Join(byCause[c], ",")
-		switch {
-		case c.fix != "":
-			log.Error(c.msg, "collectors", names, "fix", c.fix)
-		case strings.HasPrefix(c.msg, "collectors ran out of time"):
-			log.Error(c.msg, "timeout", timeout, "collectors", names)
-		case len(byCause[c]) > 1:
-			log.Error("collectors failed", "collectors", names, "err", c.msg)
-		default:
-			log.Error("collector failed", "collector", names, "err", c.msg)
-		}
-	}
-	return len(result.Failed()) > 0
-}
-
-// notAMinerFix says what to look at when the chain has no miner of the ID the run reads.
-const notAMinerFix = "check the miner ID (--miner), and that the daemon runs on the miner's network"
-
-// permissionRank orders Lotus's permissions; each includes those before it.
-func permissionRank(p string) int { return slices.Index([]string{"read", "write", "sign", "admin"}, p) }
-
-// permissionFix names the token that has every permission the exporter uses.
-func permissionFix(api string) string {
-	if api == "miner" {
-		return "use lotus-miner's admin token: the repo's token file, or `lotus-miner auth api-info --perm admin`"
-	}
-	return "use the daemon's admin token: the repo's token file, or `lotus auth api-info --perm admin`"
 }
 
 // endpoints finds the APIs; a failure is logged in one line and leaves that endpoint nil.
@@ -422,12 +292,6 @@ func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, fa
 	}
 	return daemon, miner, failed
 }
-
-// oneLine joins the lines of an error that holds several (errors.Join), for a single log line.
-func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
-
-// textfileName is what outputPath writes; the miner ID keeps two miners on one host apart.
-var textfileName = regexp.MustCompile(`^lotus-([ft]0[0-9]+)\.prom$`)
 
 // outputDir is the folder a run writes into, and how it was chosen: --output's, else
 // --textfile-dir, else the current one for --demo (never put demo data where node_exporter
@@ -468,60 +332,4 @@ func endpointURL(ep *lotusapi.Endpoint) string {
 		return ""
 	}
 	return ep.URL
-}
-
-// outputPath is the file a run writes: --output, else lotus-<miner id>.prom in dir. When
-// lotus-miner is down its ID is unknown; if the folder holds exactly one file of ours, that
-// miner's file is rewritten (with lotus_up{api="miner"} 0) so its alerts fire instead of
-// going stale silently.
-func outputPath(c config, dir string, src *metrics.Sources) (string, error) {
-	if c.output != "" {
-		return c.output, nil
-	}
-	if src.MinerID != "" {
-		return filepath.Join(dir, "lotus-"+src.MinerID+".prom"), nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	var ours []string
-	for _, e := range entries {
-		if m := textfileName.FindStringSubmatch(e.Name()); m != nil {
-			ours = append(ours, m[1])
-		}
-	}
-	if len(ours) != 1 {
-		return "", fmt.Errorf("miner ID unknown (lotus-miner not reached) and %d lotus-*.prom files in %s to choose from; pass --output", len(ours), dir)
-	}
-	src.MinerID = ours[0]
-	return filepath.Join(dir, "lotus-"+src.MinerID+".prom"), nil
-}
-
-// gather labels every series with the miner and adds build info. An error means
-// inconsistent metrics (a bug); the consistent ones are still returned.
-func gather(result *metrics.Run, minerID string) ([]*dto.MetricFamily, error) {
-	reg := prometheus.NewRegistry()
-	var r prometheus.Registerer = reg
-	if minerID != "" {
-		r = prometheus.WrapRegistererWith(prometheus.Labels{"miner_id": minerID}, reg)
-	}
-	r.MustRegister(result, versioncollector.NewCollector("lotus_exporter"))
-	return reg.Gather()
-}
-
-// encode writes the families in the text exposition format node_exporter reads.
-func encode(w io.Writer, families []*dto.MetricFamily, demo bool) error {
-	if demo {
-		if _, err := fmt.Fprintln(w, "# DEMO DATA from lotus-farcaster --demo: a built-in fake miner, not a real one."); err != nil {
-			return err
-		}
-	}
-	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, f := range families {
-		if err := enc.Encode(f); err != nil {
-			return err
-		}
-	}
-	return nil
 }

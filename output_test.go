@@ -32,9 +32,8 @@ func smallRun(t *testing.T, opts metrics.Options) []*dto.MetricFamily {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
-	src := metrics.Connect(ctx, &d, &m, time.Unix(int64(sc.Head.Blocks[0].Timestamp)+45, 0))
+	src := metrics.Connect(ctx, &d, &m, time.Unix(int64(sc.Head.Blocks[0].Timestamp)+45, 0), metrics.MinerSpec{Options: opts})
 	defer src.Close()
-	src.Options = opts
 	run := metrics.Execute(ctx, src, metrics.All)
 	for _, o := range run.Failed() {
 		t.Errorf("collector %s failed: %v", o.Name, o.Err)

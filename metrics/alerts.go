@@ -21,6 +21,9 @@ var alertActiveDesc = prometheus.NewDesc("lotus_alert_active",
 // Name implements Collector.
 func (Alerts) Name() string { return "alerts" }
 
+// Needs implements Collector: either API will do; what one of them answers is written.
+func (Alerts) Needs() Need { return 0 }
+
 // Update implements Collector.
 func (Alerts) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
 	report := func(api string, c *lotusapi.CommonAPI) func() error {

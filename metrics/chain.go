@@ -40,11 +40,11 @@ var (
 // Name implements Collector.
 func (Chain) Name() string { return "chain" }
 
+// Needs implements Collector.
+func (Chain) Needs() Need { return NeedDaemon }
+
 // Update implements Collector.
 func (Chain) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(false); err != nil {
-		return err
-	}
 	d, head := src.Daemon, src.Head
 	var (
 		network  string

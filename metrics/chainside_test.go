@@ -18,9 +18,8 @@ func chainRun(t *testing.T, fake *lotustest.Server, c Collector, st *State, now 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
-	src := Connect(ctx, &d, &m, now)
+	src := Connect(ctx, &d, &m, now, MinerSpec{State: st})
 	defer src.Close()
-	src.State = st
 	return values(t, &fixture{src: src}, c)
 }
 
@@ -278,9 +277,8 @@ func TestLifecycleSlowDaemon(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
-	src := Connect(ctx, &d, &m, now.Add(2*time.Hour))
+	src := Connect(ctx, &d, &m, now.Add(2*time.Hour), MinerSpec{State: st})
 	defer src.Close()
-	src.State = st
 	run := Execute(ctx, src, []Collector{Lifecycle{}, Chain{}})
 	for _, o := range run.Outcomes {
 		if o.Err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +21,35 @@ import (
 // area is incomplete; metrics sent before it are kept.
 type Collector interface {
 	Name() string
+	// Needs says what the collector cannot start without: Execute checks it, for all.
+	Needs() Need
 	Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error
+}
+
+// Need is what a collector cannot start without, as bits.
+type Need int
+
+const (
+	// NeedDaemon is a daemon that answered.
+	NeedDaemon Need = 1 << iota
+	// NeedMinerID is the miner's ID: without one, there is no miner to ask about.
+	NeedMinerID
+	// NeedLotusMiner is a lotus-miner that answered. A run that reads its miners from the
+	// daemon alone (--miner) has none, and does not run or report such collectors.
+	NeedLotusMiner
+)
+
+// missing returns why src lacks what needs asks for, as one of the errors IsConsequence knows.
+func (s *Sources) missing(needs Need) error {
+	switch {
+	case needs&NeedDaemon != 0 && s.Daemon == nil:
+		return errDaemonDown
+	case needs&NeedMinerID != 0 && s.MinerID == "":
+		return errNoMinerID
+	case needs&NeedLotusMiner != 0 && s.Miner == nil:
+		return errMinerDown
+	}
+	return nil
 }
 
 // All is every collector, in the order they are documented. Adding a collector is one
@@ -43,16 +72,6 @@ var All = []Collector{
 	Market{},
 }
 
-// lotusMinerOnly marks the collectors that read lotus-miner alone; in daemon-only mode
-// (--miner) there is none, and they are not run.
-type lotusMinerOnly interface{ needsLotusMiner() }
-
-// NeedsLotusMiner reports whether c reads only lotus-miner.
-func NeedsLotusMiner(c Collector) bool {
-	_, ok := c.(lotusMinerOnly)
-	return ok
-}
-
 // Outcome is how one collector fared.
 type Outcome struct {
 	Name     string
@@ -70,9 +89,15 @@ type Run struct {
 	metrics  []prometheus.Metric
 }
 
-// Execute runs the collectors concurrently. A collector still running when ctx ends is
-// reported as failed with ctx's error, keeping what it read before; the others are unaffected.
+// Execute runs the collectors concurrently: for a run and for --check alike. One that lacks
+// what it needs fails at once with the reason, which the run says once for all; in
+// daemon-only mode those that need lotus-miner are not run at all. A collector still running
+// when ctx ends is reported as failed with ctx's error, keeping what it read before; the
+// others are unaffected.
 func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
+	if src.DaemonOnly {
+		collectors = slices.DeleteFunc(slices.Clone(collectors), func(c Collector) bool { return c.Needs()&NeedLotusMiner != 0 })
+	}
 	ctx = lotusapi.CountRequests(ctx, &src.Requests)
 	run := &Run{Started: src.Now, src: src, Outcomes: make([]Outcome, len(collectors))}
 	results := make([][]prometheus.Metric, len(collectors))
@@ -80,8 +105,10 @@ func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
 	for i, c := range collectors {
 		wg.Go(func() {
 			start := time.Now()
-			ms, err := runOne(ctx, c, src)
-			results[i] = ms
+			err := src.missing(c.Needs())
+			if err == nil {
+				results[i], err = runOne(ctx, c, src)
+			}
 			run.Outcomes[i] = Outcome{Name: c.Name(), Err: summarize(err), Duration: time.Since(start)}
 		})
 	}

@@ -43,6 +43,7 @@ func TestLabelValue(t *testing.T) {
 type flood struct{}
 
 func (flood) Name() string { return "flood" }
+func (flood) Needs() Need  { return 0 }
 func (flood) Update(_ context.Context, _ *Sources, ch chan<- prometheus.Metric) error {
 	desc := prometheus.NewDesc("lotus_test_flood", "Test.", []string{"n"}, nil)
 	for i := range 1_000_000 {
@@ -52,7 +53,7 @@ func (flood) Update(_ context.Context, _ *Sources, ch chan<- prometheus.Metric) 
 }
 
 func TestSeriesBound(t *testing.T) {
-	src := (&Node{}).ForMiner(context.Background(), "f01234", false)
+	src := (&Node{}).ForMiner(context.Background(), MinerSpec{MinerID: "f01234"})
 	run := Execute(context.Background(), src, []Collector{flood{}})
 	if err := run.Outcomes[0].Err; err == nil || !strings.Contains(err.Error(), "series beyond the bound") {
 		t.Errorf("error %v, want the bound named", err)

@@ -35,11 +35,11 @@ var (
 // Name implements Collector.
 func (Finality) Name() string { return "finality" }
 
+// Needs implements Collector.
+func (Finality) Needs() Need { return NeedDaemon }
+
 // Update implements Collector.
 func (Finality) Update(_ context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(false); err != nil {
-		return err
-	}
 	v, err := src.finality()
 	if st := v.status; st != nil {
 		ch <- constMetric(finalizedEpochDesc, prometheus.GaugeValue, float64(st.FinalizedTipSet.Height), "any")

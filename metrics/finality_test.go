@@ -179,7 +179,7 @@ func TestFinalityFailures(t *testing.T) {
 func TestFinalityOncePerRun(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	f.fake.ResetRequests()
-	other := f.src.ForMiner(context.Background(), "f05678", true)
+	other := f.src.ForMiner(context.Background(), MinerSpec{MinerID: "f05678", DaemonOnly: true})
 	for miner, want := range map[*Sources]float64{f.src: 1, other: 0} {
 		got, err := values(t, &fixture{src: miner}, Finality{})
 		if err != nil {

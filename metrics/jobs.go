@@ -16,8 +16,6 @@ type Jobs struct{}
 
 var _ Collector = Jobs{}
 
-func (Jobs) needsLotusMiner() {}
-
 var (
 	jobsDesc = prometheus.NewDesc("lotus_miner_jobs",
 		"Sealing jobs by task and state; queued are scheduler requests not yet assigned to a worker. Every state of every task a worker offers is written, 0 when there is none.", []string{"task", "state"}, nil)
@@ -80,11 +78,11 @@ func jobState(runWait int) string {
 // Name implements Collector.
 func (Jobs) Name() string { return "jobs" }
 
+// Needs implements Collector.
+func (Jobs) Needs() Need { return NeedLotusMiner }
+
 // Update implements Collector.
 func (Jobs) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if src.Miner == nil {
-		return errMinerDown
-	}
 	var (
 		jobs    map[string][]lotusapi.WorkerJob
 		diag    *lotusapi.SchedDiag

@@ -74,11 +74,11 @@ type expiryStat struct {
 // Name implements Collector.
 func (Lifecycle) Name() string { return "lifecycle" }
 
+// Needs implements Collector.
+func (Lifecycle) Needs() Need { return NeedDaemon | NeedMinerID }
+
 // Update implements Collector.
 func (Lifecycle) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(true); err != nil {
-		return err
-	}
 	var kept *sectorSchedule
 	src.State.update(func(f *stateFile) { kept = f.Schedule })
 

@@ -25,11 +25,11 @@ var (
 // Name implements Collector.
 func (Market) Name() string { return "market" }
 
+// Needs implements Collector.
+func (Market) Needs() Need { return NeedDaemon }
+
 // Update implements Collector.
 func (Market) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(false); err != nil {
-		return err
-	}
 	return parallel(
 		func() error {
 			if src.MinerID == "" {

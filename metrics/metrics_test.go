@@ -41,7 +41,7 @@ func newFixture(t *testing.T, sc *lotustest.Scenario, modify func(*lotustest.Ser
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
-	src := Connect(ctx, &d, &m, runAt(sc))
+	src := Connect(ctx, &d, &m, runAt(sc), MinerSpec{})
 	t.Cleanup(src.Close)
 	return &fixture{sc: sc, fake: fake, src: src}
 }
@@ -229,6 +229,7 @@ lotus_wallet_balance_fil{address="f3rnidsyu4pkj37iuki74vwlonhqx6snzfxzzyomwqkii3
 type panicky struct{}
 
 func (panicky) Name() string { return "panicky" }
+func (panicky) Needs() Need  { return 0 }
 func (panicky) Update(context.Context, *Sources, chan<- prometheus.Metric) error {
 	panic("unexpected shape")
 }

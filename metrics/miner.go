@@ -34,11 +34,11 @@ var (
 // Name implements Collector.
 func (Miner) Name() string { return "miner" }
 
+// Needs implements Collector.
+func (Miner) Needs() Need { return NeedDaemon | NeedMinerID }
+
 // Update implements Collector.
 func (Miner) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(true); err != nil {
-		return err
-	}
 	d, tsk := src.Daemon, src.Head.Key()
 	var (
 		info     lotusapi.MinerInfo

@@ -31,11 +31,11 @@ var (
 // Name implements Collector.
 func (Money) Name() string { return "money" }
 
+// Needs implements Collector.
+func (Money) Needs() Need { return NeedDaemon }
+
 // Update implements Collector.
 func (Money) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(false); err != nil {
-		return err
-	}
 	err := parallel(
 		func() error { return walletBalances(ctx, src, ch) },
 		func() error {

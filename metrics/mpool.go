@@ -24,11 +24,11 @@ var (
 // Name implements Collector.
 func (Mpool) Name() string { return "mpool" }
 
+// Needs implements Collector.
+func (Mpool) Needs() Need { return NeedDaemon }
+
 // Update implements Collector.
 func (Mpool) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(false); err != nil {
-		return err
-	}
 	// A busy pool is streamed: only each sender's count is kept.
 	pending := 0
 	bySender := make(map[string]int)

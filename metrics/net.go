@@ -30,11 +30,11 @@ var (
 // Name implements Collector.
 func (Net) Name() string { return "net" }
 
+// Needs implements Collector.
+func (Net) Needs() Need { return NeedDaemon }
+
 // Update implements Collector.
 func (Net) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(false); err != nil {
-		return err
-	}
 	return parallel(
 		func() error { return updateNet(ctx, "daemon", &src.Daemon.CommonAPI, ch) },
 		func() error {

@@ -45,11 +45,11 @@ var (
 // Name implements Collector.
 func (Proving) Name() string { return "proving" }
 
+// Needs implements Collector.
+func (Proving) Needs() Need { return NeedDaemon | NeedMinerID }
+
 // Update implements Collector.
 func (Proving) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(true); err != nil {
-		return err
-	}
 	var (
 		ps         *provingState
 		genesis    *lotusapi.TipSet
@@ -121,7 +121,7 @@ type provingState struct {
 }
 
 func (s *Sources) readProving(ctx context.Context) (*provingState, error) {
-	if err := s.needDaemon(true); err != nil {
+	if err := s.missing(NeedDaemon | NeedMinerID); err != nil {
 		return nil, err
 	}
 	d, id, tsk := s.Daemon, s.MinerID, s.Head.Key()

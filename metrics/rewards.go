@@ -69,11 +69,11 @@ type countedBlock struct {
 // Name implements Collector.
 func (Rewards) Name() string { return "rewards" }
 
+// Needs implements Collector.
+func (Rewards) Needs() Need { return NeedDaemon | NeedMinerID }
+
 // Update implements Collector.
 func (Rewards) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if err := src.needDaemon(true); err != nil {
-		return err
-	}
 	var prev rewardsState
 	src.State.update(func(f *stateFile) {
 		if f.Rewards != nil {

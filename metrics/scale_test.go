@@ -26,7 +26,7 @@ func runLarge(tb testing.TB, fake *lotustest.Server) runCost {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
-	src := Connect(ctx, &d, &m, time.Now())
+	src := Connect(ctx, &d, &m, time.Now(), MinerSpec{})
 	defer src.Close()
 	run := Execute(ctx, src, All)
 	reg := prometheus.NewRegistry()

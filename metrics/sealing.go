@@ -18,8 +18,6 @@ type Sealing struct{}
 
 var _ Collector = Sealing{}
 
-func (Sealing) needsLotusMiner() {}
-
 // settledStates are the states whose sectors are counted but not listed one by one.
 var settledStates = map[string]bool{"Proving": true, "Available": true, "Removed": true}
 
@@ -41,11 +39,11 @@ var (
 // Name implements Collector.
 func (Sealing) Name() string { return "sealing" }
 
+// Needs implements Collector.
+func (Sealing) Needs() Need { return NeedLotusMiner }
+
 // Update implements Collector.
 func (Sealing) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if src.Miner == nil {
-		return errMinerDown
-	}
 	m := src.Miner
 	summary, err := m.SectorsSummary(ctx)
 	if err != nil {

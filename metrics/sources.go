@@ -40,22 +40,28 @@ type Node struct {
 	closeDaemon, closeMiner func()
 }
 
-// Sources is one miner's view of a run: the shared Node, the miner, and what the
-// collectors keep between runs.
-type Sources struct {
-	*Node
+// MinerSpec is what a run knows of one of its miners before reading it.
+type MinerSpec struct {
 	MinerID string // "" when unknown
 	// DaemonOnly is set when the miner is read from the daemon alone (--miner): there is no
 	// lotus-miner to ask, and none is missed.
 	DaemonOnly bool
-	State      *State
-	Options    Options
-
-	// Requests counts this miner's requests: its lookups and its collectors' calls.
-	Requests lotusapi.Requests
 	// SaysShared is set on the first miner of the run, whose file also counts the Node's
 	// SharedRequests: the files of a run sum to its requests.
 	SaysShared bool
+	State      *State // what earlier runs kept; nil for none
+	Options    Options
+}
+
+// Sources is one miner's view of a run: the shared Node, the miner, and what the
+// collectors keep between runs. It is complete when ForMiner returns it; collectors only
+// read it (State changes under its own lock).
+type Sources struct {
+	*Node
+	MinerSpec
+
+	// Requests counts this miner's requests: its lookups and its collectors' calls.
+	Requests lotusapi.Requests
 
 	// Looked up at most once per run, by whichever collector asks first.
 	MinerInfo   func() (lotusapi.MinerInfo, error)
@@ -68,13 +74,13 @@ type Sources struct {
 
 // Connect dials both APIs in parallel and reads what every collector needs first: the
 // versions (which prove the API answers and accepts the token), the head tipset and the
-// miner ID lotus-miner serves. A nil endpoint means that API was not found. ctx is the
+// miner ID lotus-miner serves, and returns the Sources of that miner, the run's only one,
+// with spec's state and options. A nil endpoint means that API was not found. ctx is the
 // whole run's: the lookups shared by collectors use it later.
-func Connect(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Time) *Sources {
+func Connect(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time.Time, spec MinerSpec) *Sources {
 	n := ConnectNode(ctx, daemon, miner, now)
-	src := n.ForMiner(ctx, n.minerID, false)
-	src.SaysShared = true
-	return src
+	spec.MinerID, spec.SaysShared = n.minerID, true
+	return n.ForMiner(ctx, spec)
 }
 
 // ConnectNode dials the APIs found; with miner nil only the daemon is read.
@@ -109,15 +115,17 @@ func ConnectNode(ctx context.Context, daemon, miner *lotusapi.Endpoint, now time
 	return n
 }
 
-// ForMiner returns the Sources of one miner of the run. Its state starts empty; the caller
-// sets the one kept for that miner.
-func (n *Node) ForMiner(ctx context.Context, minerID string, daemonOnly bool) *Sources {
-	src := &Sources{Node: n, MinerID: minerID, DaemonOnly: daemonOnly, State: NewState()}
+// ForMiner returns the Sources of one miner of the run, complete: nothing is set on it later.
+func (n *Node) ForMiner(ctx context.Context, spec MinerSpec) *Sources {
+	if spec.State == nil {
+		spec.State = NewState()
+	}
+	src := &Sources{Node: n, MinerSpec: spec}
 	ctx = lotusapi.CountRequests(ctx, &src.Requests)
 	src.MinerInfo = sync.OnceValues(func() (lotusapi.MinerInfo, error) { return src.minerInfo(ctx) })
 	src.AccountKeys = sync.OnceValues(func() (map[string]string, error) { return src.accountKeys(ctx) })
 	src.Power = sync.OnceValues(func() (*lotusapi.MinerPower, error) {
-		if err := src.needDaemon(true); err != nil {
+		if err := src.missing(NeedDaemon | NeedMinerID); err != nil {
 			return nil, err
 		}
 		return n.Daemon.StateMinerPower(ctx, src.MinerID, n.Head.Key())
@@ -128,8 +136,8 @@ func (n *Node) ForMiner(ctx context.Context, minerID string, daemonOnly bool) *S
 	return src
 }
 
-// MinerID is the miner lotus-miner serves, "" when it was not reached.
-func (n *Node) MinerID() string { return n.minerID }
+// ServedMiner is the miner lotus-miner serves, "" when it was not reached.
+func (n *Node) ServedMiner() string { return n.minerID }
 
 var errNotFound = errors.New("API not found")
 
@@ -200,19 +208,8 @@ var (
 	errNoMinerID  = errors.New("miner ID unknown")
 )
 
-// needDaemon returns an error unless the daemon is up; with miner also the miner ID must be known.
-func (s *Sources) needDaemon(miner bool) error {
-	switch {
-	case s.Daemon == nil:
-		return errDaemonDown
-	case miner && s.MinerID == "":
-		return errNoMinerID
-	}
-	return nil
-}
-
 func (s *Sources) minerInfo(ctx context.Context) (lotusapi.MinerInfo, error) {
-	if err := s.needDaemon(true); err != nil {
+	if err := s.missing(NeedDaemon | NeedMinerID); err != nil {
 		return lotusapi.MinerInfo{}, err
 	}
 	return s.Daemon.StateMinerInfo(ctx, s.MinerID, s.Head.Key())

@@ -21,8 +21,6 @@ type Storage struct{}
 
 var _ Collector = Storage{}
 
-func (Storage) needsLotusMiner() {}
-
 var (
 	storageInfoDesc = prometheus.NewDesc("lotus_miner_storage_info",
 		"1 for each storage path, with where it is and what it may hold.",
@@ -57,11 +55,11 @@ const storageListEvery = time.Hour
 // Name implements Collector.
 func (Storage) Name() string { return "storage" }
 
+// Needs implements Collector.
+func (Storage) Needs() Need { return NeedLotusMiner }
+
 // Update implements Collector.
 func (Storage) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
-	if src.Miner == nil {
-		return errMinerDown
-	}
 	m := src.Miner
 	local, err := m.StorageLocal(ctx)
 	if err != nil {

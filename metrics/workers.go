@@ -14,8 +14,6 @@ type Workers struct{}
 
 var _ Collector = Workers{}
 
-func (Workers) needsLotusMiner() {}
-
 var (
 	workerInfoDesc = prometheus.NewDesc("lotus_miner_worker_info",
 		"1 for each worker, with its ID and whether the scheduler may use it.", []string{"worker", "worker_id", "enabled"}, nil)
@@ -33,6 +31,9 @@ var (
 
 // Name implements Collector.
 func (Workers) Name() string { return "workers" }
+
+// Needs implements Collector.
+func (Workers) Needs() Need { return NeedLotusMiner }
 
 // Update implements Collector.
 func (Workers) Update(_ context.Context, src *Sources, ch chan<- prometheus.Metric) error {

@@ -1,0 +1,138 @@
+// What went wrong, in words a provider can act on: the one place an error gets its fix, for stderr and --check alike.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
+	"github.com/lotus-farcaster/lotus-farcaster/metrics"
+)
+
+// advice names what to do about err, or "" when nothing but the error itself can be said.
+func advice(err error) string {
+	var ce *lotusapi.CallError
+	isCall := errors.As(err, &ce)
+	switch {
+	case metrics.IsConsequence(err):
+		return "see the API above"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the API is slow: raise --timeout, or look at the node's load"
+	case isCall && ce.Kind == lotusapi.KindPermission:
+		return adminToken(ce.API)
+	case isCall && ce.Kind == lotusapi.KindUnauthorized:
+		return "the token is not this node's: " + strings.TrimPrefix(adminToken(ce.API), "use ")
+	case metrics.IsNotAMiner(err):
+		return "check the miner ID (--miner), and that the daemon runs on the miner's network"
+	case isCall && ce.Kind == lotusapi.KindUnreachable:
+		return "start it, or check the address it was found at"
+	}
+	return ""
+}
+
+// adminToken names the token that has every permission the exporter uses.
+func adminToken(api string) string {
+	if api == "miner" {
+		return "use lotus-miner's admin token: the repo's token file, or `lotus-miner auth api-info --perm admin`"
+	}
+	return "use the daemon's admin token: the repo's token file, or `lotus auth api-info --perm admin`"
+}
+
+// apiProblem describes why an API could not be used: a refused token is not an outage.
+func apiProblem(err error) string {
+	switch lotusapi.KindOf(err) {
+	case lotusapi.KindUnauthorized:
+		return "refused the token (HTTP 401)"
+	case lotusapi.KindPermission:
+		return "token lacks a permission: " + err.Error()
+	case lotusapi.KindUnreachable:
+		return "unreachable: " + err.Error()
+	case lotusapi.KindTimeout:
+		return "did not answer in time"
+	}
+	return "not usable: " + err.Error()
+}
+
+// logAPIProblems says once per API why it is not usable, and what to do.
+func logAPIProblems(log *slog.Logger, node *metrics.Node, daemonEP, minerEP *lotusapi.Endpoint) {
+	say := func(name string, err error, ep *lotusapi.Endpoint) {
+		attrs := []any{"url", ep.URL, "source", ep.Source}
+		if fix := advice(err); fix != "" {
+			attrs = append(attrs, "fix", fix)
+		}
+		log.Error(name+" API "+apiProblem(err), attrs...)
+	}
+	if daemonEP != nil && node.Daemon == nil {
+		say("daemon", node.DaemonErr, daemonEP)
+	}
+	if minerEP != nil && node.Miner == nil {
+		say("miner", node.MinerErr, minerEP)
+	}
+}
+
+// logFailures writes one stderr line per cause, not per collector: an API that was down is
+// already said, a slow node that made several collectors run out of time is one line, a
+// token that lacks a permission is one line per API, a miner ID the chain has no miner for
+// is one line, and one method that failed for several collectors (StateMinerInfo, say) is
+// one line.
+func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout time.Duration) (failed bool) {
+	type cause struct{ msg, fix string }
+	var order []cause
+	byCause := map[cause][]string{}
+	// A token short of permissions is one line per API, naming the strongest one missing.
+	need := map[string]string{}
+	for _, o := range result.Failed() {
+		var ce *lotusapi.CallError
+		if errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission && permissionRank(ce.Need) > permissionRank(need[ce.API]) {
+			need[ce.API] = ce.Need
+		}
+	}
+	for _, o := range result.Failed() {
+		var ce *lotusapi.CallError
+		c := cause{fix: advice(o.Err)}
+		switch {
+		case metrics.IsConsequence(o.Err):
+			continue
+		case errors.Is(o.Err, context.DeadlineExceeded):
+			c = cause{msg: "collectors ran out of time; raise --timeout or look at the slow Lotus API"}
+		case errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission:
+			c.msg = fmt.Sprintf("the %s API token lacks the %q permission", ce.API, need[ce.API])
+		case metrics.IsNotAMiner(o.Err):
+			c.msg = fmt.Sprintf("the daemon knows no miner %s at its head", minerID)
+		case errors.As(o.Err, &ce):
+			// One failed method is one cause, whatever each collector was reading with it.
+			c.msg = oneLine(ce)
+		default:
+			c.msg = oneLine(o.Err)
+		}
+		if _, seen := byCause[c]; !seen {
+			order = append(order, c)
+		}
+		byCause[c] = append(byCause[c], o.Name)
+	}
+	for _, c := range order {
+		names := strings.Join(byCause[c], ",")
+		switch {
+		case strings.HasPrefix(c.msg, "collectors ran out of time"):
+			log.Error(c.msg, "timeout", timeout, "collectors", names)
+		case c.fix != "":
+			log.Error(c.msg, "collectors", names, "fix", c.fix)
+		case len(byCause[c]) > 1:
+			log.Error("collectors failed", "collectors", names, "err", c.msg)
+		default:
+			log.Error("collector failed", "collector", names, "err", c.msg)
+		}
+	}
+	return len(result.Failed()) > 0
+}
+
+// permissionRank orders Lotus's permissions; each includes those before it.
+func permissionRank(p string) int { return slices.Index([]string{"read", "write", "sign", "admin"}, p) }
+
+// oneLine joins the lines of an error that holds several (errors.Join), for a single log line.
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
