@@ -423,3 +423,21 @@ func gatherRun(t *testing.T, run *Run) map[string]float64 {
 	}
 	return out
 }
+
+// Each Curio collector reports the reads it could not make, and writes none of their series.
+func TestCurioEveryCollectorReportsItsFailure(t *testing.T) {
+	f, tdb := curioFixture(t, true)
+	tdb.Exec(t, `REVOKE SELECT ON ALL TABLES IN SCHEMA curio FROM `+curiotest.ReaderUser)
+	f.src.State.update(func(s *stateFile) { s.CurioBlocks = &curio.Blocks{Epoch: 4999650} })
+	run := Execute(context.Background(), f.src, append(CurioMiner, CurioCluster...))
+	for _, o := range run.Outcomes {
+		if o.Err == nil || !strings.Contains(o.Err.Error(), "permission denied for table") {
+			t.Errorf("%s: %v, want its reads refused", o.Name, o.Err)
+		}
+	}
+	for k := range gatherRun(t, run) {
+		if strings.HasPrefix(k, "lotus_curio_") {
+			t.Errorf("%s written", k)
+		}
+	}
+}

@@ -72,8 +72,15 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// errNoPostgres means PostgreSQL is not installed.
-var errNoPostgres = errors.New("PostgreSQL's initdb and postgres not found on PATH nor in /usr/lib/postgresql/*/bin (Debian package postgresql)")
+// ErrNoPostgres means PostgreSQL is not installed.
+var ErrNoPostgres = errors.New("PostgreSQL's initdb and postgres not found on PATH nor in /usr/lib/postgresql/*/bin (Debian package postgresql)")
+
+// Available starts the package's server, once, and says why it cannot: ErrNoPostgres when
+// PostgreSQL is not installed.
+func Available() error {
+	startOnce.Do(func() { srv, srvErr = start() })
+	return srvErr
+}
 
 // DB is a database of its own for one test: Curio's schema and no rows, dropped at the end.
 type DB struct {
@@ -85,12 +92,11 @@ type DB struct {
 // or fails when CI is set.
 func New(tb testing.TB) *DB {
 	tb.Helper()
-	startOnce.Do(func() { srv, srvErr = start() })
-	switch {
-	case errors.Is(srvErr, errNoPostgres) && os.Getenv("CI") == "":
-		tb.Skip(srvErr.Error() + "; skipping")
-	case srvErr != nil:
-		tb.Fatal(srvErr)
+	switch err := Available(); {
+	case errors.Is(err, ErrNoPostgres) && os.Getenv("CI") == "":
+		tb.Skip(err.Error() + "; skipping")
+	case err != nil:
+		tb.Fatal(err)
 	}
 	name := fmt.Sprintf("test%d", created.Add(1))
 	ctx := context.Background()
@@ -186,7 +192,7 @@ func binDir() (string, error) {
 			return d, nil
 		}
 	}
-	return "", errNoPostgres
+	return "", ErrNoPostgres
 }
 
 // command runs a PostgreSQL program. PostgreSQL refuses to run as root: as root, it runs as
