@@ -93,6 +93,8 @@ func lineDiff(want, got string) string {
 
 func TestPromlintClean(t *testing.T) {
 	families := smallRun(t, metrics.Options{SectorDetails: true})
+	curioFamilies, _ := curioRun(t)
+	families = append(families, curioFamilies...)
 	// promlint checks names, types, units and help; the per-sector family's 55,000 series
 	// would only slow it down.
 	for _, f := range families {
@@ -111,6 +113,7 @@ func TestPromlintClean(t *testing.T) {
 
 // TestCatalogueMatchesCode checks docs/metrics.md against what the code emits: the same
 // names, types and labels (miner_id, on every series, is documented once above the tables).
+// The Curio collectors' names are checked where PostgreSQL is installed (always in CI).
 func TestCatalogueMatchesCode(t *testing.T) {
 	doc, err := os.Open("docs/metrics.md")
 	if err != nil {
@@ -128,23 +131,31 @@ func TestCatalogueMatchesCode(t *testing.T) {
 		documented[name] = strings.TrimSpace(cells[2]) + " | " + sortedLabels(strings.Split(cells[3], ","))
 	}
 
+	families := smallRun(t, metrics.Options{SectorDetails: true})
+	curioFamilies, curioRan := curioRun(t)
 	emitted := map[string]string{}
-	for _, f := range smallRun(t, metrics.Options{SectorDetails: true}) {
-		labels := map[string]bool{}
+	labels := map[string]map[string]bool{} // by family: one family may come from both runs
+	for _, f := range append(families, curioFamilies...) {
+		if labels[f.GetName()] == nil {
+			labels[f.GetName()] = map[string]bool{}
+		}
 		for _, m := range f.Metric {
 			for _, l := range m.Label {
 				if l.GetName() != "miner_id" {
-					labels[l.GetName()] = true
+					labels[f.GetName()][l.GetName()] = true
 				}
 			}
 		}
 		var names []string
-		for l := range labels {
+		for l := range labels[f.GetName()] {
 			names = append(names, l)
 		}
 		emitted[f.GetName()] = strings.ToLower(f.GetType().String()) + " | " + sortedLabels(names)
 	}
 	for name, want := range documented {
+		if !curioRan && strings.HasPrefix(name, "lotus_curio_") {
+			continue
+		}
 		if got, ok := emitted[name]; !ok {
 			t.Errorf("%s is documented but not emitted", name)
 		} else if got != want {
@@ -169,24 +180,32 @@ func sortedLabels(labels []string) string {
 	return strings.Join(out, ",")
 }
 
-// Lotus serves its own lotus_* metrics on /debug/metrics; a Prometheus scraping both must
-// never see one name from two sources. testdata/lotus-builtin-metric-names.txt is Lotus
-// v1.36's list (a histogram also has _bucket, _sum and _count).
+// Lotus and Curio serve their own lotus_* and curio_* metrics on /debug/metrics; a Prometheus
+// scraping them and us must never see one name from two sources.
+// testdata/lotus-builtin-metric-names.txt is Lotus v1.36's list,
+// testdata/curio-builtin-metric-names.txt Curio's at commit e0294b0f (a histogram also has
+// _bucket, _sum and _count).
 func TestNoCollisionWithLotusOwnMetrics(t *testing.T) {
-	data, err := os.ReadFile("testdata/lotus-builtin-metric-names.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs := map[string]bool{}
-	for line := range strings.Lines(string(data)) {
-		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-		for _, suffix := range []string{"", "_bucket", "_sum", "_count", "_total"} {
-			theirs[name+suffix] = true
+	theirs := map[string]string{}
+	for _, list := range []struct{ file, whose string }{
+		{"testdata/lotus-builtin-metric-names.txt", "Lotus"},
+		{"testdata/curio-builtin-metric-names.txt", "Curio"},
+	} {
+		data, err := os.ReadFile(list.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(data)) {
+			name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+			for _, suffix := range []string{"", "_bucket", "_sum", "_count", "_total"} {
+				theirs[name+suffix] = list.whose
+			}
 		}
 	}
-	for _, f := range smallRun(t, metrics.Options{SectorDetails: true}) {
-		if theirs[f.GetName()] {
-			t.Errorf("%s is also a metric of Lotus itself", f.GetName())
+	curioFamilies, _ := curioRun(t)
+	for _, f := range append(smallRun(t, metrics.Options{SectorDetails: true}), curioFamilies...) {
+		if whose := theirs[f.GetName()]; whose != "" {
+			t.Errorf("%s is also a metric of %s itself", f.GetName(), whose)
 		}
 	}
 }

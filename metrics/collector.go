@@ -196,6 +196,9 @@ func update(ctx context.Context, c Collector, src *Sources, ch chan<- prometheus
 			err = fmt.Errorf("collector panicked: %v", r)
 		}
 	}()
+	if NeedsCurioDB(c) && src.Curio == nil {
+		return errCurioDown
+	}
 	return c.Update(ctx, src, ch)
 }
 
@@ -212,7 +215,7 @@ func (r *Run) Failed() []Outcome {
 
 var (
 	upDesc = prometheus.NewDesc("lotus_up",
-		"1 when the Lotus API answered and accepted the token this run.", []string{"api"}, nil)
+		"1 when the Lotus API, or Curio's database, answered and accepted the credentials this run.", []string{"api"}, nil)
 	collectorSuccessDesc = prometheus.NewDesc("lotus_exporter_collector_success",
 		"1 when the collector finished without error.", []string{"collector"}, nil)
 	collectorDurationDesc = prometheus.NewDesc("lotus_exporter_collector_duration_seconds",
@@ -236,6 +239,9 @@ func (r *Run) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Daemon != nil), "daemon")
 	if !r.src.DaemonOnly {
 		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Miner != nil), "miner")
+	}
+	if r.src.Curio != nil || r.src.CurioErr != nil {
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(r.src.Curio != nil), "curio_db")
 	}
 	for _, o := range r.Outcomes {
 		ch <- prometheus.MustNewConstMetric(collectorSuccessDesc, prometheus.GaugeValue, boolValue(o.Err == nil), o.Name)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
@@ -122,7 +123,10 @@ func TestStateContradictions(t *testing.T) {
 			From: 900, Height: 1000, Blocks: 2, WinCount: 3, Rewards: bigFIL(t, "7"), LastWon: 1598306400 + 990*30,
 			Recent: []countedBlock{{CID: "bafy2bzacea", Height: 998}},
 		}, Schedule: &sectorSchedule{Read: time.Unix(1700000000, 0), Height: 990,
-			Buckets: [5]expiryStat{{Sectors: 1}, {Sectors: 2}, {Sectors: 2}, {Sectors: 5}, {Sectors: 9}}, CC: 4, Deals: 3, Verified: 2}}
+			Buckets: [5]expiryStat{{Sectors: 1}, {Sectors: 2}, {Sectors: 2}, {Sectors: 5}, {Sectors: 9}}, CC: 4, Deals: 3, Verified: 2},
+			CurioBlocks: &curio.Blocks{Epoch: 995, Mined: 3, Orphaned: 1, Unchecked: []curio.MinedBlock{{Epoch: 990, CID: "bafy2bzacea"}}},
+			CurioTasks: &curio.TaskHistory{From: time.Unix(1700000000, 0), After: time.Unix(1700000600, 0), Seen: []int64{7},
+				Tasks: map[string]*curio.TaskAttempts{"SDR": {Success: curio.Attempts{Count: 1, Seconds: 9}}}}}
 	}
 	for _, tc := range []struct {
 		name  string
@@ -144,6 +148,10 @@ func TestStateContradictions(t *testing.T) {
 		{"a schedule beyond the head", func(f *stateFile) { f.Schedule.Height = 1007 }, "sector schedule: read at epoch 1007, beyond the head 1000"},
 		{"fewer expiring within more days", func(f *stateFile) { f.Schedule.Buckets[3].Sectors = 1 }, "sector schedule: expirations within more days are fewer"},
 		{"more expiring than live", func(f *stateFile) { f.Schedule.CC = 3 }, "sector schedule: 9 sectors expire within a year of 8 live"},
+		{"more blocks orphaned than mined", func(f *stateFile) { f.CurioBlocks.Orphaned = 4 }, "Curio's blocks: 4 blocks orphaned of 3 mined"},
+		{"Curio's blocks read beyond the head", func(f *stateFile) { f.CurioBlocks.Epoch = 1002 }, "Curio's blocks: read up to epoch 1002, beyond the head 1000"},
+		{"Curio's tasks read before counting began", func(f *stateFile) { f.CurioTasks.After = time.Unix(1600000000, 0) }, "Curio's tasks: reading on at"},
+		{"a negative run time", func(f *stateFile) { f.CurioTasks.Tasks["SDR"].Failure.Seconds = -1 }, `Curio's tasks: task "SDR" has no counts, or a negative run time`},
 	} {
 		f := good()
 		tc.edit(f)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
@@ -24,6 +25,11 @@ type Node struct {
 	Miner        *lotusapi.Miner
 	MinerVersion lotusapi.Version
 	MinerErr     error
+
+	// Curio is Curio's database (ConnectCurio), nil when none is used or it was not reached:
+	// then CurioErr says why, and is nil when none is used.
+	Curio    *curio.DB
+	CurioErr error
 
 	Now time.Time // the run's wall-clock time, so every time-derived value agrees
 
@@ -199,6 +205,9 @@ func (n *Node) Close() {
 			c()
 		}
 	}
+	if n.Curio != nil {
+		n.Curio.Close()
+	}
 }
 
 // errDaemonDown and errNoMiner are what collectors report when they cannot start.
@@ -325,5 +334,5 @@ func IsNotAMiner(err error) bool {
 // IsConsequence reports whether a collector failed only because an API was down or the
 // miner unknown, which the run reports once on its own.
 func IsConsequence(err error) bool {
-	return errors.Is(err, errDaemonDown) || errors.Is(err, errMinerDown) || errors.Is(err, errNoMinerID)
+	return errors.Is(err, errDaemonDown) || errors.Is(err, errMinerDown) || errors.Is(err, errNoMinerID) || errors.Is(err, errCurioDown)
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
@@ -31,6 +32,9 @@ type stateFile struct {
 	Rewards      *rewardsState   `json:"rewards,omitempty"`
 	Schedule     *sectorSchedule `json:"schedule,omitempty"`
 	StoragePaths *storagePaths   `json:"storage_paths,omitempty"`
+	// Curio's counters: a miner's blocks mined, and the cluster's tasks (in lotus-curio.prom's state).
+	CurioBlocks *curio.Blocks      `json:"curio_blocks,omitempty"`
+	CurioTasks  *curio.TaskHistory `json:"curio_tasks,omitempty"`
 }
 
 // maxStateBytes bounds what is read back: the state is a few kilobytes.
@@ -96,6 +100,19 @@ func (f *stateFile) contradiction(head *lotusapi.TipSet) error {
 			return errors.New("sector schedule: expirations within more days are fewer")
 		case last > sch.CC+sch.Deals+sch.Verified:
 			return fmt.Errorf("sector schedule: %d sectors expire within a year of %d live", last, sch.CC+sch.Deals+sch.Verified)
+		}
+	}
+	if b := f.CurioBlocks; b != nil {
+		if err := b.Check(); err != nil {
+			return fmt.Errorf("Curio's blocks: %w", err)
+		}
+		if future(b.Epoch + curio.CheckDepth) {
+			return fmt.Errorf("Curio's blocks: read up to epoch %d, beyond the head %d", b.Epoch, head.Height)
+		}
+	}
+	if t := f.CurioTasks; t != nil {
+		if err := t.Check(); err != nil {
+			return fmt.Errorf("Curio's tasks: %w", err)
 		}
 	}
 	return nil
