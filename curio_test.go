@@ -40,7 +40,7 @@ func curioRun(t *testing.T) (families []*dto.MetricFamily, ok bool) {
 	defer node.Close()
 	node.ConnectCurio(ctx, curio.Settings{URL: tdb.URL()})
 
-	cluster := node.ForMiner(ctx, "", true)
+	cluster := node.ForMiner(ctx, metrics.MinerSpec{DaemonOnly: true})
 	metrics.Execute(ctx, cluster, metrics.CurioCluster)
 	tdb.Exec(t, `INSERT INTO harmony_task_history (task_id, name, posted, work_start, work_end, result, completed_by_host_and_port)
 VALUES (1, 'SDR', now(), now(), now() + interval '1 second', true, '10.0.0.1:12300')`)
@@ -48,7 +48,7 @@ VALUES (1, 'SDR', now(), now(), now() + interval '1 second', true, '10.0.0.1:123
 		src        *metrics.Sources
 		collectors []metrics.Collector
 	}{
-		{node.ForMiner(ctx, sc.MinerID, true), metrics.CurioMiner},
+		{node.ForMiner(ctx, metrics.MinerSpec{MinerID: sc.MinerID, DaemonOnly: true}), metrics.CurioMiner},
 		{cluster, metrics.CurioCluster},
 	} {
 		run := metrics.Execute(ctx, r.src, r.collectors)

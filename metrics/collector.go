@@ -37,6 +37,8 @@ const (
 	// NeedLotusMiner is a lotus-miner that answered. A run that reads its miners from the
 	// daemon alone (--miner) has none, and does not run or report such collectors.
 	NeedLotusMiner
+	// NeedCurioDB is Curio's database, connected.
+	NeedCurioDB
 )
 
 // missing returns why src lacks what needs asks for, as one of the errors IsConsequence knows.
@@ -48,6 +50,8 @@ func (s *Sources) missing(needs Need) error {
 		return errNoMinerID
 	case needs&NeedLotusMiner != 0 && s.Miner == nil:
 		return errMinerDown
+	case needs&NeedCurioDB != 0 && s.Curio == nil:
+		return errCurioDown
 	}
 	return nil
 }
@@ -196,9 +200,6 @@ func update(ctx context.Context, c Collector, src *Sources, ch chan<- prometheus
 			err = fmt.Errorf("collector panicked: %v", r)
 		}
 	}()
-	if NeedsCurioDB(c) && src.Curio == nil {
-		return errCurioDown
-	}
 	return c.Update(ctx, src, ch)
 }
 

@@ -18,16 +18,6 @@ var CurioMiner = []Collector{CurioPipeline{}, CurioWdPost{}, CurioBlocks{}}
 // lotus-curio.prom, without a miner.
 var CurioCluster = []Collector{CurioMachines{}, CurioTasks{}, CurioStorage{}, CurioAlerts{}, CurioMessages{}}
 
-// curioOnly marks the collectors that read Curio's database; without one they fail at once
-// (see update), as a consequence of the database being down that the run reports once.
-type curioOnly interface{ needsCurioDB() }
-
-// NeedsCurioDB reports whether c reads Curio's database.
-func NeedsCurioDB(c Collector) bool {
-	_, ok := c.(curioOnly)
-	return ok
-}
-
 var errCurioDown = errors.New("Curio's database unavailable")
 
 // ConnectCurio opens Curio's database of s for the run. When it cannot, Curio is nil and

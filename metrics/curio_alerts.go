@@ -13,13 +13,14 @@ type CurioAlerts struct{}
 
 var _ Collector = CurioAlerts{}
 
-func (CurioAlerts) needsCurioDB() {}
-
 var curioAlertActiveDesc = prometheus.NewDesc("lotus_curio_alert_active",
 	"1 for each condition Curio's alert manager holds active.", []string{"system", "subsystem", "condition"}, nil)
 
 // Name implements Collector.
 func (CurioAlerts) Name() string { return "curio_alerts" }
+
+// Needs implements Collector.
+func (CurioAlerts) Needs() Need { return NeedCurioDB }
 
 // Update implements Collector.
 func (CurioAlerts) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {

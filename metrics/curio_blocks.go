@@ -19,8 +19,6 @@ type CurioBlocks struct{}
 
 var _ Collector = CurioBlocks{}
 
-func (CurioBlocks) needsCurioDB() {}
-
 var (
 	curioBlocksMinedDesc = prometheus.NewDesc("lotus_curio_blocks_mined_total",
 		"Blocks Curio mined for the miner since counting began, counted once 5 epochs below the head.", nil, nil)
@@ -31,13 +29,13 @@ var (
 // Name implements Collector.
 func (CurioBlocks) Name() string { return "curio_blocks" }
 
+// Needs implements Collector.
+func (CurioBlocks) Needs() Need { return NeedCurioDB | NeedMinerID | NeedDaemon }
+
 // Update implements Collector.
 func (CurioBlocks) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
 	sp, err := src.spID()
 	if err != nil {
-		return err
-	}
-	if err := src.needDaemon(true); err != nil {
 		return err
 	}
 	var prev curio.Blocks

@@ -13,8 +13,6 @@ type CurioMachines struct{}
 
 var _ Collector = CurioMachines{}
 
-func (CurioMachines) needsCurioDB() {}
-
 var (
 	curioMachinesDesc = prometheus.NewDesc("lotus_curio_machines",
 		"Machines of the Curio cluster (harmony_machines); a dead one is removed about 10 minutes after its last contact.", nil, nil)
@@ -36,6 +34,9 @@ var (
 
 // Name implements Collector.
 func (CurioMachines) Name() string { return "curio_machines" }
+
+// Needs implements Collector.
+func (CurioMachines) Needs() Need { return NeedCurioDB }
 
 // Update implements Collector.
 func (CurioMachines) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {

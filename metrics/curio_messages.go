@@ -13,8 +13,6 @@ type CurioMessages struct{}
 
 var _ Collector = CurioMessages{}
 
-func (CurioMessages) needsCurioDB() {}
-
 var (
 	curioPendingMessagesDesc = prometheus.NewDesc("lotus_curio_pending_messages",
 		"Messages Curio sent that have not executed yet.", nil, nil)
@@ -24,6 +22,9 @@ var (
 
 // Name implements Collector.
 func (CurioMessages) Name() string { return "curio_messages" }
+
+// Needs implements Collector.
+func (CurioMessages) Needs() Need { return NeedCurioDB }
 
 // Update implements Collector.
 func (CurioMessages) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {

@@ -17,8 +17,6 @@ type CurioPipeline struct{}
 
 var _ Collector = CurioPipeline{}
 
-func (CurioPipeline) needsCurioDB() {}
-
 var (
 	curioPipelineSectorsDesc = prometheus.NewDesc("lotus_curio_pipeline_sectors",
 		"Sectors of Curio's pipeline that have not failed, by the first step not yet done (done: finished, until Curio's cleanup removes them).",
@@ -35,6 +33,9 @@ var (
 // Name implements Collector.
 func (CurioPipeline) Name() string { return "curio_pipeline" }
 
+// Needs implements Collector.
+func (CurioPipeline) Needs() Need { return NeedCurioDB | NeedMinerID }
+
 // Update implements Collector.
 func (CurioPipeline) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
 	sp, err := src.spID()
@@ -43,7 +44,8 @@ func (CurioPipeline) Update(ctx context.Context, src *Sources, ch chan<- prometh
 	}
 	snap, snapErr := src.Curio.SnapPipeline(ctx, sp)
 	sendStages(ch, "snap", snap)
-	if err := src.needDaemon(false); err != nil {
+	// The porep stages depend on the head (the seed epoch reached or not).
+	if err := src.missing(NeedDaemon); err != nil {
 		return joinDistinct(snapErr, err)
 	}
 	porep, porepErr := src.Curio.PoRepPipeline(ctx, sp, src.Head.Height)

@@ -14,8 +14,6 @@ type CurioStorage struct{}
 
 var _ Collector = CurioStorage{}
 
-func (CurioStorage) needsCurioDB() {}
-
 var (
 	curioStorageInfoDesc = prometheus.NewDesc("lotus_curio_storage_info",
 		"1 for each storage path of the Curio cluster, with what it may hold.", []string{"storage_id", "urls", "can_seal", "can_store", "groups"}, nil)
@@ -39,6 +37,9 @@ var (
 
 // Name implements Collector.
 func (CurioStorage) Name() string { return "curio_storage" }
+
+// Needs implements Collector.
+func (CurioStorage) Needs() Need { return NeedCurioDB }
 
 // Update implements Collector.
 func (CurioStorage) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {

@@ -18,8 +18,6 @@ type CurioTasks struct{}
 
 var _ Collector = CurioTasks{}
 
-func (CurioTasks) needsCurioDB() {}
-
 var (
 	curioTasksDesc = prometheus.NewDesc("lotus_curio_tasks",
 		"Tasks in Curio's queue (harmony_task) by name: queued (no machine took it yet) or running.", []string{"task", "state"}, nil)
@@ -33,6 +31,9 @@ var (
 
 // Name implements Collector.
 func (CurioTasks) Name() string { return "curio_tasks" }
+
+// Needs implements Collector.
+func (CurioTasks) Needs() Need { return NeedCurioDB }
 
 // Update implements Collector.
 func (CurioTasks) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {

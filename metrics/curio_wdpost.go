@@ -14,14 +14,15 @@ type CurioWdPost struct{}
 
 var _ Collector = CurioWdPost{}
 
-func (CurioWdPost) needsCurioDB() {}
-
 var curioWdPostMessagesDesc = prometheus.NewDesc("lotus_curio_wdpost_messages",
 	"WindowPoSt messages Curio sent for the deadline's newest proving period, by outcome: landed (exit code 0), failed (non-zero), pending (not executed yet).",
 	[]string{"deadline", "result"}, nil)
 
 // Name implements Collector.
 func (CurioWdPost) Name() string { return "curio_wdpost" }
+
+// Needs implements Collector.
+func (CurioWdPost) Needs() Need { return NeedCurioDB | NeedMinerID }
 
 // Update implements Collector.
 func (CurioWdPost) Update(ctx context.Context, src *Sources, ch chan<- prometheus.Metric) error {
