@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 )
@@ -31,6 +32,17 @@ func advice(err error) string {
 		return "check the miner ID (--miner), and that the daemon runs on the miner's network"
 	case isCall && ce.Kind == lotusapi.KindUnreachable:
 		return "start it, or check the address it was found at"
+	}
+	if curio.IsUnreachable(err) {
+		return "start it, or check CURIO_DB_HOST and CURIO_DB_PORT (or --curio-db)"
+	}
+	switch curio.SQLState(err) {
+	case "28P01", "28000":
+		return "the user or password is not the database's: set CURIO_DB_USER and CURIO_DB_PASSWORD, or --curio-db, as Curio has them"
+	case "42501":
+		return "let the exporter's database user read that table: docs/curio.md gives the GRANT"
+	case "42P01", "42703":
+		return "an older Curio lacks that table or column: upgrading Curio brings it"
 	}
 	return ""
 }
@@ -58,20 +70,23 @@ func apiProblem(err error) string {
 	return "not usable: " + err.Error()
 }
 
-// logAPIProblems says once per API why it is not usable, and what to do.
-func logAPIProblems(log *slog.Logger, node *metrics.Node, daemonEP, minerEP *lotusapi.Endpoint) {
-	say := func(name string, err error, ep *lotusapi.Endpoint) {
-		attrs := []any{"url", ep.URL, "source", ep.Source}
+// logAPIProblems says once per source why it is not usable, and what to do.
+func logAPIProblems(log *slog.Logger, node *metrics.Node, f found) {
+	say := func(what string, err error, url, source string) {
+		attrs := []any{"url", url, "source", source}
 		if fix := advice(err); fix != "" {
 			attrs = append(attrs, "fix", fix)
 		}
-		log.Error(name+" API "+apiProblem(err), attrs...)
+		log.Error(what, attrs...)
 	}
-	if daemonEP != nil && node.Daemon == nil {
-		say("daemon", node.DaemonErr, daemonEP)
+	if f.daemon != nil && node.Daemon == nil {
+		say("daemon API "+apiProblem(node.DaemonErr), node.DaemonErr, f.daemon.URL, f.daemon.Source)
 	}
-	if minerEP != nil && node.Miner == nil {
-		say("miner", node.MinerErr, minerEP)
+	if f.miner != nil && node.Miner == nil {
+		say("miner API "+apiProblem(node.MinerErr), node.MinerErr, f.miner.URL, f.miner.Source)
+	}
+	if f.curio != nil && node.Curio == nil {
+		say(oneLine(node.CurioErr), node.CurioErr, f.curio.Redacted(), f.curio.Source)
 	}
 }
 

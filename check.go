@@ -19,27 +19,48 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
-// check prints one block per API, one per miner with every collector's result and the file
-// it would write, then a verdict. Discovery problems were already logged by endpoints.
-func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, discoveryFailed bool, out io.Writer) int {
-	node := metrics.ConnectNode(ctx, daemonEP, minerEP, time.Now())
+// check prints one block per source, one per file with every collector's result, then a
+// verdict. Discovery problems were already logged by discover.
+func check(ctx context.Context, c config, f found, out io.Writer) int {
+	node := connect(ctx, f, time.Now())
 	defer node.Close()
 	problems := 0
-	if discoveryFailed {
+	if f.failed {
 		problems++
 	}
-	problems += checkAPI(out, "daemon", daemonEP, c.daemonAPI != "", node.DaemonVersion, node.DaemonErr, node.Daemon != nil)
+	problems += checkAPI(out, "daemon", f.daemon, c.daemonAPI != "", node.DaemonVersion, node.DaemonErr, node.Daemon != nil)
 	if node.Head != nil {
 		fmt.Fprintf(out, "  head epoch: %d\n", node.Head.Height)
 	}
-	if len(c.miners) > 0 {
+	switch {
+	case len(c.miners) > 0:
 		fmt.Fprintf(out, "miner API:\n  not used:   daemon-only mode (--miner)\n")
-	} else {
-		problems += checkAPI(out, "miner", minerEP, c.minerAPI != "", node.MinerVersion, node.MinerErr, node.Miner != nil)
+	case f.miner == nil && f.curio != nil:
+		fmt.Fprintf(out, "miner API:\n  not used:   no lotus-miner; the miners are those Curio's database serves\n")
+	default:
+		problems += checkAPI(out, "miner", f.miner, c.minerAPI != "", node.MinerVersion, node.MinerErr, node.Miner != nil)
+	}
+	if f.curio != nil {
+		fmt.Fprintf(out, "curio database:\n  found via:  %s\n  address:    %s\n", f.curio.Source, f.curio.Redacted())
+		if c.curioDB != "" && f.curio.Secret() != "" {
+			fmt.Fprintln(out, "  note:       the password in --curio-db is visible to every local user (ps); set CURIO_DB_PASSWORD in the lotus user's crontab or a 0600 EnvironmentFile instead")
+		}
+		if node.Curio == nil {
+			fmt.Fprintf(out, "  PROBLEM:    %s\n", oneLine(node.CurioErr))
+			if fix := advice(node.CurioErr); fix != "" {
+				fmt.Fprintf(out, "  fix:        %s\n", fix)
+			}
+			problems++
+		}
 	}
 
 	dir, how, dirErr := outputDir(c)
-	for _, p := range planMiners(c, dir, node) {
+	plans, err := planMiners(ctx, c, dir, node, f.miner != nil)
+	if err != nil {
+		fmt.Fprintf(out, "curio miners:\n  PROBLEM:    %s\n", oneLine(err))
+		problems++
+	}
+	for _, p := range plans {
 		if dirErr != nil {
 			p.err = dirErr // no file can be written: the miner's block says why
 		}
@@ -48,7 +69,7 @@ func check(ctx context.Context, c config, daemonEP, minerEP *lotusapi.Endpoint, 
 
 	if problems > 0 {
 		fmt.Fprintf(out, "verdict: PROBLEM (%d, see above)\n", problems)
-		if discoveryFailed {
+		if f.failed {
 			return exitUsage
 		}
 		return exitFailed
@@ -81,7 +102,11 @@ func checkAPI(out io.Writer, name string, ep *lotusapi.Endpoint, fromFlag bool, 
 // the file it would write fits in its folder, chosen as how says. Nothing is left behind.
 func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, how string, out io.Writer) int {
 	problems := 0
-	fmt.Fprintf(out, "miner %s:\n", orUnknown(p.id))
+	if p.cluster {
+		fmt.Fprintln(out, "curio cluster:")
+	} else {
+		fmt.Fprintf(out, "miner %s:\n", orUnknown(p.id))
+	}
 	if p.err != nil {
 		fmt.Fprintf(out, "  PROBLEM:    %v\n", p.err)
 		return 1

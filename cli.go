@@ -34,10 +34,11 @@ func newFlagSet(c *config) (*flag.FlagSet, *string, *string, *string) {
 	fs.StringVar(&c.daemonAPI, "daemon-api", "", "full node API as `TOKEN:MULTIADDR`; every local user can read a token here (ps): prefer FULLNODE_API_INFO or the repo's token file (default: $FULLNODE_API_INFO, then $LOTUS_PATH or ~/.lotus, then the environment of a running lotus-miner or curio)")
 	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR`; every local user can read a token here (ps): prefer MINER_API_INFO or the repo's token file (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
 	miners := fs.String("miner", "", "daemon-only mode, for Curio and hosts without lotus-miner: read these miner actors (`f0…,f0…`) from the daemon alone, one file each")
+	fs.StringVar(&c.curioDB, "curio-db", "", "Curio's database as a postgres:// `URL` (default: $CURIO_DB_HOST and the other CURIO_DB_* variables, then those and the --db-* flags of a running curio, then Curio's defaults when curio runs); a password in it is visible to every local user: prefer CURIO_DB_PASSWORD")
 	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter of root, a system user or this user, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
 	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
 	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "the whole run, writing included, ends within `D`; keep it well inside the cron minute")
-	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(metrics.All), ",")+")")
+	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(allCollectors()), ",")+")")
 	fs.BoolVar(&c.sectorDetails, "sector-details", false, "also write one series per proving sector (deadline, partition, state): HIGH CARDINALITY, one series per sector on every scrape")
 	fs.BoolVar(&c.check, "check", false, "find the APIs and the textfile folder, run every collector once without writing, print what works and what to fix, and exit")
 	fs.BoolVar(&c.demo, "demo", false, "read a built-in fake miner instead of Lotus and write lotus-f01234.prom in the current folder (or --textfile-dir/--output)")
@@ -64,8 +65,16 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--log.level: %q is not one of debug, info, warn, error", *level)
 	}
 	var err error
-	if c.collectors, err = selectCollectors(*collectors, metrics.All); err != nil {
+	chosen, err := selectCollectors(*collectors, allCollectors())
+	if err != nil {
 		return c, err
+	}
+	for _, col := range chosen {
+		if slices.Contains(metrics.CurioCluster, col) {
+			c.clusterCollectors = append(c.clusterCollectors, col)
+		} else {
+			c.collectors = append(c.collectors, col)
+		}
 	}
 	if c.miners, err = parseMiners(*miners); err != nil {
 		return c, err
@@ -149,6 +158,12 @@ func selectCollectors(spec string, all []metrics.Collector) ([]metrics.Collector
 		}
 	}
 	return out, nil
+}
+
+// allCollectors are the collectors of a miner's file, Lotus's and Curio's (run where Curio
+// is used), then those of the Curio cluster's file.
+func allCollectors() []metrics.Collector {
+	return slices.Concat(metrics.All, metrics.CurioMiner, metrics.CurioCluster)
 }
 
 func collectorNames(cs []metrics.Collector) []string {

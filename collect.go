@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
@@ -17,9 +19,11 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 )
 
-// minerPlan is one miner of a run as known before anything is read about it.
+// minerPlan is one file of a run, as known before anything is read: a miner's, or the Curio
+// cluster's.
 type minerPlan struct {
-	id         string // "" when unknown: lotus-miner down, and no file of ours to go by
+	id         string // "" when unknown (lotus-miner down, no file of ours to go by), or for the cluster
+	cluster    bool   // the Curio cluster's file: no miner, the cluster's collectors
 	target     string // the file it writes; "-" for stdout
 	err        error  // why it has no target
 	label      string // names the miner on stderr when a run has several
@@ -27,23 +31,65 @@ type minerPlan struct {
 	first      bool // its file also counts the requests made for every miner of the run
 }
 
-// planMiners lists the miners of the run: those of --miner, read from the daemon alone, or
-// the one lotus-miner serves; each with the file it writes in dir.
-func planMiners(c config, dir string, node *metrics.Node) []minerPlan {
+// curioFile is the file of the Curio cluster's metrics, beside the miners' files.
+const curioFile = "lotus-curio.prom"
+
+// planMiners lists the files of the run: the miners of --miner, read from the daemon alone;
+// else the one lotus-miner serves (lotusMiner); else those Curio's database serves, or, with
+// the database down, those whose files the folder holds; and, where Curio is used, the
+// cluster's file. An error says why Curio's miners are not known.
+func planMiners(ctx context.Context, c config, dir string, node *metrics.Node, lotusMiner bool) ([]minerPlan, error) {
 	ids, daemonOnly := c.miners, true
-	if len(ids) == 0 {
+	var err error
+	switch {
+	case len(ids) > 0:
+	case lotusMiner || !node.CurioUsed():
 		ids, daemonOnly = []string{node.ServedMiner()}, false
+	case node.Curio != nil:
+		ids, err = node.Curio.Miners(ctx)
+		if err == nil {
+			break
+		}
+		fallthrough
+	default:
+		ids = ourFiles(dir)
 	}
-	plans := make([]minerPlan, len(ids))
+	var plans []minerPlan
 	for i, id := range ids {
 		p := minerPlan{daemonOnly: daemonOnly, first: i == 0}
 		if len(ids) > 1 {
 			p.label = id
 		}
 		p.id, p.target, p.err = outputPath(c, dir, id)
-		plans[i] = p
+		if c.output != "" && len(ids) > 1 {
+			p.err = fmt.Errorf("--output names one file, and the run has %d miners; use --textfile-dir", len(ids))
+		}
+		plans = append(plans, p)
 	}
-	return plans
+	if node.CurioUsed() {
+		p := minerPlan{cluster: true, daemonOnly: true, first: len(plans) == 0, target: filepath.Join(dir, curioFile)}
+		if c.output != "" {
+			// With --output the cluster's metrics go with the miner's: into stdout, or beside FILE.
+			p.target = c.output
+			if c.output != "-" {
+				p.target = filepath.Join(filepath.Dir(c.output), curioFile)
+			}
+		}
+		plans = append(plans, p)
+	}
+	return plans, err
+}
+
+// ourFiles are the miner IDs of the files in dir that runs of ours wrote.
+func ourFiles(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var ids []string
+	for _, e := range entries {
+		if m := textfileName.FindStringSubmatch(e.Name()); m != nil {
+			ids = append(ids, m[1])
+		}
+	}
+	return ids
 }
 
 // textfileName is what outputPath writes; the miner ID keeps two miners on one host apart.
@@ -60,30 +106,48 @@ func outputPath(c config, dir, id string) (minerID, target string, err error) {
 	case id != "":
 		return id, filepath.Join(dir, "lotus-"+id+".prom"), nil
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+	if _, err := os.Stat(dir); err != nil {
 		return "", "", err
 	}
-	var ours []string
-	for _, e := range entries {
-		if m := textfileName.FindStringSubmatch(e.Name()); m != nil {
-			ours = append(ours, m[1])
-		}
-	}
+	ours := ourFiles(dir)
 	if len(ours) != 1 {
 		return "", "", fmt.Errorf("miner ID unknown (lotus-miner not reached) and %d lotus-*.prom files in %s to choose from; pass --output", len(ours), dir)
 	}
 	return ours[0], filepath.Join(dir, "lotus-"+ours[0]+".prom"), nil
 }
 
-// collect runs the collectors of the miner of p, with what earlier runs kept in st: for a
-// run and for --check alike.
+// collect runs the collectors of p's file, with what earlier runs kept in st: for a run and
+// for --check alike.
 func collect(ctx context.Context, c config, node *metrics.Node, p minerPlan, st *metrics.State) *metrics.Run {
 	src := node.ForMiner(ctx, metrics.MinerSpec{
 		MinerID: p.id, DaemonOnly: p.daemonOnly, SaysShared: p.first, State: st,
 		Options: metrics.Options{SectorDetails: c.sectorDetails, Grace: c.grace},
 	})
-	return metrics.Execute(ctx, src, c.collectors)
+	collectors := c.collectors
+	if p.cluster {
+		collectors = c.clusterCollectors
+	}
+	return metrics.Execute(ctx, src, collectors)
+}
+
+// mergeFamilies joins the families of several files into one exposition, for stdout: a
+// metric in several of them (lotus_up, the exporter's own) becomes one family of all their
+// series, which differ by miner_id.
+func mergeFamilies(files ...[]*dto.MetricFamily) []*dto.MetricFamily {
+	byName := map[string]*dto.MetricFamily{}
+	var out []*dto.MetricFamily
+	for _, families := range files {
+		for _, f := range families {
+			if have, ok := byName[f.GetName()]; ok {
+				have.Metric = append(have.Metric, f.Metric...)
+				continue
+			}
+			byName[f.GetName()] = f
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out
 }
 
 // gather labels every series with the miner and adds build info. An error means

@@ -2,9 +2,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +67,111 @@ VALUES (1, 'SDR', now(), now(), now() + interval '1 second', true, '10.0.0.1:123
 		families = append(families, fs...)
 	}
 	return families, true
+}
+
+// curioEnv sets the environment a job on a Curio host has: Curio's database in CURIO_DB_*,
+// the daemon in FULLNODE_API_INFO, a home without Lotus repos. It returns the password.
+func curioEnv(t *testing.T, fake *lotustest.Server, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	password, _ := u.User.Password()
+	for k, v := range map[string]string{
+		"HOME": t.TempDir(), "LOTUS_PATH": "", "LOTUS_MINER_PATH": "", "LOTUS_STORAGE_PATH": "", "MINER_API_INFO": "",
+		"FULLNODE_API_INFO": apiFlag(t, fake.DaemonURL, fake.DaemonToken),
+		"CURIO_DB_HOST":     u.Hostname(), "CURIO_DB_PORT": u.Port(), "CURIO_DB_NAME": strings.TrimPrefix(u.Path, "/"),
+		"CURIO_DB_USER": u.User.Username(), "CURIO_DB_PASSWORD": password,
+	} {
+		t.Setenv(k, v)
+	}
+	return password
+}
+
+// On a Curio host a run needs no flag about Lotus or Curio: the miners are those Curio's
+// database serves, each in its file with the daemon's figures and Curio's, and the cluster's
+// figures go into lotus-curio.prom. The database's password shows nowhere.
+func TestCurioHost(t *testing.T) {
+	tdb := curiotest.New(t)
+	tdb.Pencil(t) // machine details name f01234 and f02000
+	sc := lotustest.Small()
+	sc.OtherMiners = map[string]*lotustest.Scenario{"f02000": sc.Twin("f02000")}
+	fake := lotustest.Start(sc)
+	defer fake.Close()
+	password := curioEnv(t, fake, tdb.URL())
+	dir := t.TempDir()
+
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--textfile-dir", dir}, &stdout, &stderr)
+	if code != exitOK || stderr.Len() != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	names := func() []string {
+		entries, _ := os.ReadDir(dir)
+		var out []string
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".prom") {
+				out = append(out, e.Name())
+			}
+		}
+		return out
+	}
+	if got := names(); !slices.Equal(got, []string{"lotus-curio.prom", "lotus-f01234.prom", "lotus-f02000.prom"}) {
+		t.Fatalf("files %v, want the cluster's and f01234's and f02000's", got)
+	}
+	f01234 := parseFile(t, filepath.Join(dir, "lotus-f01234.prom"))
+	wantValue(t, f01234, "lotus_up", map[string]string{"api": "curio_db", "miner_id": "f01234"}, 1)
+	wantValue(t, f01234, "lotus_curio_pipeline_sectors", map[string]string{"pipeline": "porep", "stage": "tree_d", "miner_id": "f01234"}, 2)
+	wantValue(t, f01234, "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f01234"}, 1891366158204928)
+	if hasSeries(f01234, "lotus_up", map[string]string{"api": "miner"}) {
+		t.Error("a lotus_up{api=\"miner\"} series on a Curio host")
+	}
+	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f02000.prom")), "lotus_curio_pipeline_sectors",
+		map[string]string{"pipeline": "porep", "stage": "sdr", "miner_id": "f02000"}, 1)
+	cluster := parseFile(t, filepath.Join(dir, "lotus-curio.prom"))
+	wantValue(t, cluster, "lotus_curio_machines", nil, 3)
+	wantValue(t, cluster, "lotus_curio_tasks", map[string]string{"task": "SDR", "state": "queued"}, 2)
+	wantValue(t, cluster, "lotus_up", map[string]string{"api": "curio_db"}, 1)
+	for _, f := range cluster {
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if l.GetName() == "miner_id" {
+					t.Errorf("%s carries a miner_id in the cluster's file", f.GetName())
+				}
+			}
+		}
+	}
+	for _, name := range names() {
+		if data, _ := os.ReadFile(filepath.Join(dir, name)); strings.Contains(string(data), password) {
+			t.Errorf("%s holds the database's password", name)
+		}
+	}
+
+	// The database down: each miner's file says so, with what the daemon still tells, and so
+	// does the cluster's; one line names the cause.
+	t.Setenv("CURIO_DB_PORT", "1")
+	stderr.Reset()
+	code = run([]string{"--textfile-dir", dir, "--log.level", "debug"}, &stdout, &stderr)
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	var errorLines []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "level=ERROR") {
+			errorLines = append(errorLines, l)
+		}
+	}
+	if code != exitFailed || len(errorLines) != 1 || !strings.Contains(errorLines[0], "Curio's database") {
+		t.Errorf("database down: exit %d, stderr:\n%s\nwant exit 1 and one error line about the database", code, stderr.String())
+	}
+	if strings.Contains(stderr.String()+stdout.String(), password) {
+		t.Errorf("the password in the output:\n%s", stderr.String())
+	}
+	for _, name := range []string{"lotus-f01234.prom", "lotus-f02000.prom", "lotus-curio.prom"} {
+		got := parseFile(t, filepath.Join(dir, name))
+		wantValue(t, got, "lotus_up", map[string]string{"api": "curio_db"}, 0)
+		if hasSeries(got, "lotus_curio_machines", nil) || hasSeries(got, "lotus_curio_pipeline_sectors", nil) {
+			t.Errorf("%s: Curio figures written without the database", name)
+		}
+	}
+	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f02000.prom")), "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f02000"}, 1891366158204928)
 }

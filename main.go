@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	logging "github.com/ipfs/go-log/v2"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
@@ -44,7 +44,9 @@ type config struct {
 	miners              []string // --miner: daemon-only mode
 	textfileDir, output string
 	timeout             time.Duration
-	collectors          []metrics.Collector
+	curioDB             string              // --curio-db
+	collectors          []metrics.Collector // of a miner's file
+	clusterCollectors   []metrics.Collector // of the Curio cluster's file
 	check, demo         bool
 	sectorDetails       bool
 	showVersion         bool
@@ -116,17 +118,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout-margin)
 	defer cancel()
 
-	daemonEP, minerEP, discoveryFailed := endpoints(c, log)
+	f := discover(c, log)
 	if c.demo {
 		fake := lotustest.Start(lotustest.Small().AtTime(start))
 		defer fake.Close()
 		d, m := fake.DaemonEndpoint(), fake.MinerEndpoint()
 		d.Source, m.Source = "the built-in demo miner", "the built-in demo miner"
 		secrets.add(d.Token, m.Token)
-		daemonEP, minerEP, discoveryFailed = &d, &m, false
+		f = found{daemon: &d, miner: &m}
 	}
 	if c.check {
-		return check(ctx, c, daemonEP, minerEP, discoveryFailed, stdout)
+		return check(ctx, c, f, stdout)
 	}
 
 	dir, _, err := outputDir(c)
@@ -136,7 +138,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if !c.demo && c.output != "-" {
 		// Before any call: a run that overlaps the last one costs the node nothing.
-		unlock, err := textfile.Lock(jobLockPath(c, dir, daemonEP, minerEP))
+		unlock, err := textfile.Lock(jobLockPath(c, dir, f))
 		if err != nil {
 			log.Error("nothing written", "err", err)
 			return exitNotWritten
@@ -144,25 +146,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer unlock()
 	}
 
-	node := metrics.ConnectNode(ctx, daemonEP, minerEP, start)
+	node := connect(ctx, f, start)
 	defer node.Close()
-	logAPIProblems(log, node, daemonEP, minerEP)
+	logAPIProblems(log, node, f)
 
-	plans := planMiners(c, dir, node)
+	plans, err := planMiners(ctx, c, dir, node, f.miner != nil)
+	if err != nil {
+		log.Error("Curio's miners unknown; the files of the folder's miners are written", "err", err)
+	}
 	var wg, collected sync.WaitGroup
 	collected.Add(len(plans))
 	codes := make([]int, len(plans))
+	toStdout := make([][]*dto.MetricFamily, len(plans))
 	for i, p := range plans {
-		wg.Go(func() { codes[i] = runMiner(ctx, c, node, p, log, &collected) })
+		wg.Go(func() { codes[i] = runMiner(ctx, c, node, p, log, &collected, &toStdout[i]) })
 	}
 	wg.Wait()
-	code := slices.Max(codes)
+	if c.output == "-" {
+		if err := c.secrets.hiding(func(w io.Writer) error { return encode(w, mergeFamilies(toStdout...), c.demo) })(c.stdout); err != nil {
+			log.Error("writing metrics failed", "file", "-", "err", err)
+			return exitNotWritten
+		}
+	}
+	code := slices.Max(append(codes, exitOK))
 	switch {
 	case code == exitNotWritten:
 		return exitNotWritten
-	case discoveryFailed:
+	case f.failed:
 		return exitUsage
-	case node.Daemon == nil || (len(c.miners) == 0 && node.Miner == nil):
+	case node.Daemon == nil || f.miner != nil && node.Miner == nil || node.CurioUsed() && node.Curio == nil || err != nil:
 		return max(code, exitFailed)
 	}
 	return code
@@ -172,10 +184,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 // miner's file counts the requests shared by every miner, ChainGetGenesis among them (asked
 // by whichever miner's collector needs it first), so it waits for collected: every miner's
 // collectors done.
-func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, log *slog.Logger, collected *sync.WaitGroup) int {
+func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, log *slog.Logger, collected *sync.WaitGroup, toStdout *[]*dto.MetricFamily) int {
 	done := sync.OnceFunc(collected.Done)
 	defer done()
-	if p.label != "" {
+	switch {
+	case p.cluster:
+		log = log.With("cluster", "curio")
+	case p.label != "":
 		log = log.With("miner", p.label)
 	}
 	if p.err != nil {
@@ -219,11 +234,10 @@ func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, lo
 		failed = true
 		log.Error("inconsistent metrics left out", "err", err)
 	}
-	write := c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) })
 	if target == "-" {
-		err = write(c.stdout)
+		*toStdout = families // one exposition of every file's, written by run
 	} else {
-		err = textfile.Write(target, write)
+		err = textfile.Write(target, c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) }))
 	}
 	if err != nil {
 		log.Error("writing metrics failed", "file", target, "err", err)
@@ -263,36 +277,6 @@ func loadState(path, minerID string, head *lotusapi.TipSet) (st *metrics.State, 
 	return metrics.ReadState(f, minerID, head)
 }
 
-// endpoints finds the APIs; a failure is logged in one line and leaves that endpoint nil.
-// In daemon-only mode (--miner) lotus-miner is not looked for. A token found is hidden
-// before anything is said about its API.
-func endpoints(c config, log *slog.Logger) (daemon, miner *lotusapi.Endpoint, failed bool) {
-	if c.demo {
-		return nil, nil, false
-	}
-	env := lotusapi.OSEnv()
-	if ep, err := lotusapi.DiscoverDaemon(c.daemonAPI, env); err != nil {
-		log.Error("daemon API not usable", "err", err)
-		failed = true
-	} else {
-		c.secrets.add(ep.Token)
-		daemon = &ep
-		log.Debug("daemon API found", "endpoint", ep.String())
-	}
-	if len(c.miners) > 0 {
-		return daemon, nil, failed
-	}
-	if ep, err := lotusapi.DiscoverMiner(c.minerAPI, env); err != nil {
-		log.Error("miner API not usable", "err", err)
-		failed = true
-	} else {
-		c.secrets.add(ep.Token)
-		miner = &ep
-		log.Debug("miner API found", "endpoint", ep.String())
-	}
-	return daemon, miner, failed
-}
-
 // outputDir is the folder a run writes into, and how it was chosen: --output's, else
 // --textfile-dir, else the current one for --demo (never put demo data where node_exporter
 // would serve it), else node_exporter's textfile folder. A folder whose files another user
@@ -315,21 +299,4 @@ func outputDir(c config) (dir, how string, err error) {
 		dir, how = d.Path, d.How
 	}
 	return dir, how, textfile.CheckDir(dir, c.trust)
-}
-
-// jobLockPath is the lock of this job: the runs of one cron line, whatever miner ID they
-// will learn from lotus-miner. It names the APIs and the output, never a token.
-func jobLockPath(c config, dir string, daemon, miner *lotusapi.Endpoint) string {
-	h := sha256.New()
-	for _, part := range append([]string{endpointURL(daemon), endpointURL(miner), c.output}, c.miners...) {
-		fmt.Fprintf(h, "%q\n", part)
-	}
-	return filepath.Join(dir, fmt.Sprintf("lotus-farcaster.%x", h.Sum(nil)[:8])) // Lock adds the dot and .lock
-}
-
-func endpointURL(ep *lotusapi.Endpoint) string {
-	if ep == nil {
-		return ""
-	}
-	return ep.URL
 }

@@ -26,14 +26,16 @@ import (
 
 func TestParseFlags(t *testing.T) {
 	for _, tc := range []struct {
-		args       []string
-		wantErr    string
-		collectors string
+		args                []string
+		wantErr             string
+		collectors, cluster string
 	}{
-		{args: nil, collectors: "chain,finality,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
+		{args: nil, collectors: "chain,finality,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market,curio_pipeline,curio_wdpost,curio_blocks",
+			cluster: "curio_machines,curio_tasks,curio_storage,curio_alerts,curio_messages"},
+		{args: []string{"--collectors", "chain,curio_tasks"}, collectors: "chain", cluster: "curio_tasks"},
 		{args: []string{"--collectors", "chain,money"}, collectors: "chain,money"},
-		{args: []string{"--collectors", "-net,-alerts,-jobs"}, collectors: "chain,finality,mpool,miner,money,proving,sealing,workers,storage,rewards,lifecycle,market"},
-		{args: []string{"--miner", "f01234,f05678"}, collectors: "chain,finality,net,mpool,alerts,miner,money,proving,sealing,jobs,workers,storage,rewards,lifecycle,market"},
+		{args: []string{"--collectors", "-net,-alerts,-jobs,-curio_wdpost,-curio_alerts"}, collectors: "chain,finality,mpool,miner,money,proving,sealing,workers,storage,rewards,lifecycle,market,curio_pipeline,curio_blocks",
+			cluster: "curio_machines,curio_tasks,curio_storage,curio_messages"},
 		{args: []string{"--miner", "f01234,t0"}, wantErr: `"t0" is not a miner ID`},
 		{args: []string{"--miner", "f1abc"}, wantErr: `"f1abc" is not a miner ID`},
 		{args: []string{"--miner", "f01234", "--miner-api", "x"}, wantErr: "excludes --miner-api"},
@@ -56,6 +58,8 @@ func TestParseFlags(t *testing.T) {
 			t.Errorf("%v: %v", tc.args, err)
 		case strings.Join(collectorNames(c.collectors), ",") != tc.collectors:
 			t.Errorf("%v: collectors %v, want %s", tc.args, collectorNames(c.collectors), tc.collectors)
+		case strings.Join(collectorNames(c.clusterCollectors), ",") != tc.cluster:
+			t.Errorf("%v: cluster collectors %v, want %s", tc.args, collectorNames(c.clusterCollectors), tc.cluster)
 		}
 	}
 }

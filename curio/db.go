@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -109,16 +110,62 @@ func readError(what string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &ce): // a refused password too: pgx's message names the user, never the password
-		return fmt.Errorf("Curio's database: %w", err)
+	case errors.As(err, &ce):
+		return connectError(ce)
 	case errors.As(err, &pe) && pe.Code == "57014": // query_canceled: statement_timeout
 		return fmt.Errorf("reading %s from Curio's database: %w", what, context.DeadlineExceeded)
 	case errors.As(err, &pe):
-		return fmt.Errorf("reading %s from Curio's database: %s (SQLSTATE %s)", what, pe.Message, pe.Code)
+		return &refusedError{what: what, msg: pe.Message, code: pe.Code}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return fmt.Errorf("reading %s from Curio's database: %w", what, err)
 	}
 	return fmt.Errorf("Curio's database: %w", err)
+}
+
+// connectError says why no connection was made, in one short line: pgx's own lists every
+// address it tried, in several lines. A refused login keeps its SQLSTATE, and never holds
+// the password (pgx's message names the user alone).
+func connectError(ce *pgconn.ConnectError) error {
+	var pe *pgconn.PgError
+	var op *net.OpError
+	switch {
+	case errors.As(ce, &pe):
+		return &refusedError{what: "a connection", msg: pe.Message, code: pe.Code}
+	case errors.As(ce, &op):
+		return fmt.Errorf("Curio's database unreachable: %w", op)
+	}
+	return fmt.Errorf("Curio's database: %w", ce)
+}
+
+// refusedError is a statement the server refused, in the server's words.
+type refusedError struct{ what, msg, code string }
+
+func (e *refusedError) Error() string {
+	if e.what == "a connection" {
+		return fmt.Sprintf("Curio's database refused the connection: %s (SQLSTATE %s)", e.msg, e.code)
+	}
+	return fmt.Sprintf("reading %s from Curio's database: %s (SQLSTATE %s)", e.what, e.msg, e.code)
+}
+
+// IsUnreachable reports whether err is a database no connection could be made to.
+func IsUnreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op)
+}
+
+// SQLState is the SQLSTATE code of what the server refused, a login or a statement
+// (28P01: a wrong password; 42501: a table the user may not read; 42P01: a table an older
+// Curio lacks), or "" for any other error.
+func SQLState(err error) string {
+	var re *refusedError
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &re):
+		return re.code
+	case errors.As(err, &pe):
+		return pe.Code
+	}
+	return ""
 }
 
 // readList reads the rows of sql, each made by scan, at most maxRows: its last parameter is

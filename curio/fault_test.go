@@ -27,16 +27,15 @@ func TestDatabaseDown(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
 	_, err = Open(testContext(t), Settings{URL: "postgres://yugabyte:a-password-1@" + addr + "/yugabyte"})
-	if err == nil || !strings.HasPrefix(err.Error(), "Curio's database: failed to connect to `user=yugabyte database=yugabyte`") ||
-		!strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "a-password-1") {
-		t.Errorf("%v, want the refused connection said, without the password", err)
+	if want := "Curio's database unreachable: dial tcp " + addr + ": connect: connection refused"; err == nil || err.Error() != want || !IsUnreachable(err) {
+		t.Errorf("%v, want %q, without the password", err, want)
 	}
 }
 
 func TestWrongPassword(t *testing.T) {
 	tdb := curiotest.New(t)
 	_, err := Open(testContext(t), Settings{URL: tdb.URLAs(curiotest.ReaderUser, "not-the-password-7")})
-	if err == nil || !strings.Contains(err.Error(), `password authentication failed for user "farcaster" (SQLSTATE 28P01)`) ||
+	if err == nil || err.Error() != `Curio's database refused the connection: password authentication failed for user "farcaster" (SQLSTATE 28P01)` || SQLState(err) != "28P01" ||
 		strings.Contains(err.Error(), "not-the-password-7") || strings.Contains(err.Error(), curiotest.ReaderPassword) {
 		t.Errorf("%v, want the refused password said, without any password", err)
 	}

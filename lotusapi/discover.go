@@ -71,6 +71,13 @@ type apiNotFoundError struct {
 	tried []string
 }
 
+// IsNotFound reports whether discovery found no trace of the API at all, as on a Curio host
+// without lotus-miner, rather than a trace it could not use.
+func IsNotFound(err error) bool {
+	var nf *apiNotFoundError
+	return errors.As(err, &nf)
+}
+
 func (e *apiNotFoundError) Error() string {
 	return fmt.Sprintf("%s not found: %s; start %s or set %s",
 		e.spec.name, strings.Join(e.tried, ", "), e.spec.program, e.spec.envVar)

@@ -37,7 +37,8 @@ const (
 	// NeedLotusMiner is a lotus-miner that answered. A run that reads its miners from the
 	// daemon alone (--miner) has none, and does not run or report such collectors.
 	NeedLotusMiner
-	// NeedCurioDB is Curio's database, connected.
+	// NeedCurioDB is Curio's database, connected. Where no Curio is used, such collectors
+	// are not run or reported.
 	NeedCurioDB
 )
 
@@ -95,13 +96,14 @@ type Run struct {
 
 // Execute runs the collectors concurrently: for a run and for --check alike. One that lacks
 // what it needs fails at once with the reason, which the run says once for all; in
-// daemon-only mode those that need lotus-miner are not run at all. A collector still running
+// daemon-only mode those that need lotus-miner are not run at all, nor those that need
+// Curio's database where no Curio is used. A collector still running
 // when ctx ends is reported as failed with ctx's error, keeping what it read before; the
 // others are unaffected.
 func Execute(ctx context.Context, src *Sources, collectors []Collector) *Run {
-	if src.DaemonOnly {
-		collectors = slices.DeleteFunc(slices.Clone(collectors), func(c Collector) bool { return c.Needs()&NeedLotusMiner != 0 })
-	}
+	collectors = slices.DeleteFunc(slices.Clone(collectors), func(c Collector) bool {
+		return src.DaemonOnly && c.Needs()&NeedLotusMiner != 0 || !src.CurioUsed() && c.Needs()&NeedCurioDB != 0
+	})
 	ctx = lotusapi.CountRequests(ctx, &src.Requests)
 	run := &Run{Started: src.Now, src: src, Outcomes: make([]Outcome, len(collectors))}
 	results := make([][]prometheus.Metric, len(collectors))

@@ -31,6 +31,9 @@ func (n *Node) ConnectCurio(ctx context.Context, s curio.Settings) {
 	n.Curio = db
 }
 
+// CurioUsed reports whether the run reads a Curio database, reached or not.
+func (n *Node) CurioUsed() bool { return n.Curio != nil || n.CurioErr != nil }
+
 // spID is the miner's sp_id in Curio's tables: its actor ID (f01234 → 1234).
 func (s *Sources) spID() (int64, error) {
 	if s.MinerID == "" {
