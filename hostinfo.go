@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/proc"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
@@ -37,7 +38,10 @@ import (
 //	                                         // else ~/.lotus; "" when none of them exists
 //	    "miner_id": "f01234",         // ActorAddress of its API; "" when it did not answer...
 //	    "error": ""}],                // ...and this says why
-//	  "curio": [{"pid": 4800, "user": "lotus"}],  // running curio processes (daemon-only mode: --miner)
+//	  "curio": [{"pid": 4800, "user": "lotus"}],  // running curio processes
+//	  "curio_db": {           // Curio's database, as a job run by lotus_user finds it (never with
+//	    "source": "...",      // its password); "" when no Curio is found
+//	    "url": "postgres://yugabyte:xxxxx@127.0.0.1:5433/yugabyte"},
 //	  "textfile": {
 //	    "dir": "/var/lib/prometheus/node-exporter",
 //	    "source": "process",  // "process": a running node_exporter reads dir; "folder": a usual
@@ -61,6 +65,7 @@ import (
 //	user NAME UID HOME WHY
 //	repo PATH USER DAEMON_REPO MINER_ID FOUND ERROR
 //	curio PID USER
+//	curio_db SOURCE URL
 //	textfile DIR SOURCE HOW
 //	textfile_note NOTE
 //	systemd yes|no HOW
@@ -71,7 +76,11 @@ type hostReport struct {
 	Users      []hostUser     `json:"users"`
 	MinerRepos []minerRepo    `json:"miner_repos"`
 	Curio      []curioProcess `json:"curio"`
-	Textfile   struct {
+	CurioDB    struct {
+		Source string `json:"source"`
+		URL    string `json:"url"`
+	} `json:"curio_db"`
+	Textfile struct {
 		Dir    string `json:"dir"`
 		Source string `json:"source"`
 		How    string `json:"how"`
@@ -235,6 +244,7 @@ func inspectHost(root string, secrets *redaction) hostReport {
 	sort.Slice(r.MinerRepos, func(i, j int) bool { return r.MinerRepos[i].Path < r.MinerRepos[j].Path })
 
 	r.Users, r.LotusUser = chooseUser(users)
+	r.CurioDB.Source, r.CurioDB.URL = curioDB(root, r.Users, r.LotusUser, secrets)
 	r.Textfile.Dir, r.Textfile.Source, r.Textfile.How, r.Textfile.Note = textfileDir(root)
 	r.Systemd.Running = isDir(root + systemdRunDir)
 	r.Systemd.How = "no " + systemdRunDir + ": systemd is not PID 1"
@@ -252,6 +262,24 @@ func inspectHost(root string, secrets *redaction) hostReport {
 		r.MinerRepos = []minerRepo{}
 	}
 	return r
+}
+
+// curioDB is where a job run by the lotus user finds Curio's database: from cron, with no
+// variable of its own, so from a curio process the lotus user (or root) runs, or Curio's
+// defaults. Nothing is reported without the lotus user, or without Curio.
+func curioDB(root string, users []hostUser, lotusUser string, secrets *redaction) (source, url string) {
+	i := slices.IndexFunc(users, func(u hostUser) bool { return u.Name == lotusUser })
+	if lotusUser == "" || i < 0 {
+		return "", ""
+	}
+	trust := proc.LoadTrust(root)
+	trust.UID = users[i].UID
+	s, err := curio.Discover("", curio.Env{Getenv: func(string) string { return "" }, ProcDir: root + "/proc", Trust: trust})
+	if err != nil {
+		return "", ""
+	}
+	secrets.add(s.Secret())
+	return s.Source, s.Redacted()
 }
 
 // processHome is the home folder a process expands "~/" with: its HOME, else its owner's.
@@ -428,6 +456,9 @@ func (r hostReport) writeLines(w io.Writer) error {
 	}
 	for _, c := range r.Curio {
 		rec("curio", strconv.Itoa(c.PID), c.User)
+	}
+	if r.CurioDB.Source != "" {
+		rec("curio_db", r.CurioDB.Source, r.CurioDB.URL)
 	}
 	rec("textfile", r.Textfile.Dir, r.Textfile.Source, r.Textfile.How)
 	if r.Textfile.Note != "" {

@@ -47,6 +47,9 @@ func hostInfoJSON(t *testing.T, root string) hostReport {
 	if code := run([]string{"--host-info", "json", "--host-info.root", root}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("--host-info: exit %d: %s", code, stderr.String())
 	}
+	if strings.Contains(stdout.String(), "s3cret") {
+		t.Errorf("--host-info shows a password:\n%s", stdout.String())
+	}
 	var r hostReport
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		t.Fatalf("--host-info json: %v\n%s", err, stdout.String())
@@ -78,7 +81,7 @@ func TestHostInfo(t *testing.T) {
 	writeFakeProcess(t, proc, "815", []string{"/usr/bin/prometheus-node-exporter"}, nil)
 	writeFakeProcess(t, proc, "4711", []string{"/usr/local/bin/lotus-miner", "run"},
 		[]string{"HOME=/home/lotus", "LOTUS_MINER_PATH=/data/miner2/", "LOTUS_PATH=~/.lotus"})
-	writeFakeProcess(t, proc, "4800", []string{"curio", "run"}, nil)
+	writeFakeProcess(t, proc, "4800", []string{"curio", "run"}, []string{"CURIO_DB_HOST=yb-1,yb-2", "CURIO_DB_PASSWORD=s3cret-db-pass"})
 	if err := os.Mkdir(filepath.Join(proc, "4900"), 0o755); err != nil { // gone while scanned
 		t.Fatal(err)
 	}
@@ -107,6 +110,10 @@ func TestHostInfo(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r.Curio, []curioProcess{{PID: 4800, User: me.Username}}) {
 		t.Errorf("curio %+v", r.Curio)
+	}
+	// What the lotus user's job finds: curio's variables, its password hidden.
+	if r.CurioDB.URL != "postgres://yugabyte:xxxxx@yb-1:5433,yb-2:5433/yugabyte" || r.CurioDB.Source != "curio process 4800 (CURIO_DB_HOST, CURIO_DB_PASSWORD)" {
+		t.Errorf("curio_db %+v", r.CurioDB)
 	}
 	if r.Textfile.Dir != "/var/lib/prometheus/node-exporter" || r.Textfile.Source != "process" || !strings.Contains(r.Textfile.How, "prometheus-node-exporter (pid 815)") {
 		t.Errorf("textfile %+v; want Debian's default, read by pid 815", r.Textfile)
