@@ -417,7 +417,8 @@ choose_user() {
 }
 
 # JOBS: one per miner repo, run with LOTUS_MINER_PATH (and LOTUS_PATH when its daemon repo is
-# known); or the one job "miners" of daemon-only mode (--miner).
+# known); or the one job "miners" of daemon-only mode (--miner); or, on a Curio host without
+# lotus-miner, the one job "curio", which finds Curio's database and its miners on its own.
 JOBS=()
 choose_jobs() {
 	local repo daemon
@@ -442,10 +443,12 @@ choose_jobs() {
 				REPO_DAEMON[$repo]=${REPO_DAEMON[$repo]:-$daemon}
 			fi
 		done < <(earlier repo)
-		if ((${#JOBS[@]} == 0)); then
-			((${#CURIO[@]} == 0)) || die "$LOTUS_USER has no lotus-miner repo, but curio runs (${CURIO[*]}): re-run with --miner and its miner IDs, e.g. --miner f01234"
-			die "no lotus-miner repo of $LOTUS_USER found (LOTUS_MINER_PATH of its lotus-miner, ~/.lotusminer* with an api file); pass --miner-repo, or --miner for daemon-only mode"
+		if ((${#JOBS[@]} == 0 && ${#CURIO[@]})); then
+			JOBS=(curio)
+			say "curio: the miners Curio's database serves (curio runs: ${CURIO[*]}); the job finds the database and the daemon as curio has them"
+			return 0
 		fi
+		((${#JOBS[@]})) || die "no lotus-miner repo of $LOTUS_USER found (LOTUS_MINER_PATH of its lotus-miner, ~/.lotusminer* with an api file); pass --miner-repo, or --miner for daemon-only mode"
 		mapfile -t JOBS < <(printf '%s\n' "${JOBS[@]}" | sort)
 	fi
 	for repo in "${JOBS[@]}"; do
@@ -459,7 +462,7 @@ choose_jobs() {
 		fi
 		desire "repo $repo${daemon:+ $daemon}"
 	done
-	((${#CURIO[@]} == 0)) || say "note: curio runs (${CURIO[*]}); to export its miners, re-run with --miner f0..."
+	((${#CURIO[@]} == 0)) || say "note: curio runs too (${CURIO[*]}); these jobs export lotus-miner's miners, and Curio's database is read only by a job without lotus-miner"
 }
 
 choose_textfile_dir() {
@@ -624,7 +627,7 @@ $LOG_FILE {
 
 # job_env JOB, job_args JOB: the environment and flags that export one job's miners.
 job_env() {
-	[[ $1 == miners ]] || printf '%sLOTUS_MINER_PATH=%s' "${REPO_DAEMON[$1]:+LOTUS_PATH=${REPO_DAEMON[$1]} }" "$1"
+	[[ $1 == miners || $1 == curio ]] || printf '%sLOTUS_MINER_PATH=%s' "${REPO_DAEMON[$1]:+LOTUS_PATH=${REPO_DAEMON[$1]} }" "$1"
 }
 job_args() {
 	[[ $1 != miners ]] || printf -- '--miner %s ' "$MINER_IDS"
@@ -722,7 +725,7 @@ install_systemd() {
 	local job inst env=""
 	if ((${#JOBS[@]} == 1)); then
 		job=${JOBS[0]}
-		[[ $job == miners ]] || env="Environment=LOTUS_MINER_PATH=$job"$'\n'
+		[[ $job == miners || $job == curio ]] || env="Environment=LOTUS_MINER_PATH=$job"$'\n'
 		[[ -z ${REPO_DAEMON[$job]:-} ]] || env+="Environment=LOTUS_PATH=${REPO_DAEMON[$job]}"$'\n'
 		put_unit "$PROGRAM.service" "$(service_unit "$env" "$(job_args "$job")" "")"
 		put_unit "$PROGRAM.timer" "$(timer_unit "")"
@@ -861,7 +864,7 @@ check_job() {
 	if [[ $job == miners ]]; then
 		args+=(--miner "$MINER_IDS")
 		IFS=, read -ra ids <<<"$MINER_IDS"
-	else
+	elif [[ $job != curio ]]; then
 		env+=(LOTUS_MINER_PATH="$(host "$job")")
 		[[ -z ${REPO_DAEMON[$job]:-} ]] || env+=(LOTUS_PATH="$(host "${REPO_DAEMON[$job]}")")
 		[[ -z ${REPO_ID[$job]:-} ]] || ids=("${REPO_ID[$job]}")

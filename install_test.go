@@ -504,8 +504,9 @@ func writeConf(t *testing.T, conf string) string {
 	return p
 }
 
-// TestInstallDaemonOnly: --miner passes the miner IDs through to one job that reads them from
-// the daemon alone; without it, a curio host is told to use it.
+// TestInstallDaemonOnly: on a curio host without lotus-miner, one job with no flag but the
+// folder, which finds Curio's database and its miners on its own; --miner passes the miner
+// IDs through to one job that reads them from the daemon alone.
 func TestInstallDaemonOnly(t *testing.T) {
 	bin := installBinary(t)
 	me := currentUser(t)
@@ -516,15 +517,18 @@ func TestInstallDaemonOnly(t *testing.T) {
 	writeFakeProcess(t, filepath.Join(root, "proc"), "4800", []string{"/usr/local/bin/curio", "run"}, nil)
 	pristine := rootSnapshot(t, root)
 
-	code, out := runInstall(t, "install.sh", "--root", root, "--binary", bin)
-	if code != 1 || !strings.Contains(out, "has no lotus-miner repo, but curio runs ("+me.Username+" (pid 4800)): re-run with --miner") {
-		t.Errorf("curio without --miner: exit %d:\n%s", code, out)
+	out := mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	wantContains(t, "install output", out, "curio: the miners Curio's database serves (curio runs: "+me.Username+" (pid 4800))")
+	want := "* * * * * " + me.Username + " /usr/local/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
+	if jobs := cronJobs(t, root); len(jobs) != 1 || jobs[0] != want {
+		t.Errorf("cron jobs %q; want [%q]", jobs, want)
 	}
-	sameSnapshot(t, "a refused install", pristine, rootSnapshot(t, root))
+	mustInstall(t, "--root", root, "--uninstall")
+	sameSnapshot(t, "the curio job, then --uninstall", pristine, rootSnapshot(t, root))
 
 	out = mustInstall(t, "--root", root, "--binary", bin, "--user", me.Username, "--miner", "f01234,f05678", "--no-check")
 	wantContains(t, "install output", out, "lotus user: "+me.Username+" (--user)", "daemon-only: miners f01234,f05678")
-	want := "* * * * * " + me.Username + " /usr/local/bin/lotus-farcaster --miner f01234,f05678 --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
+	want = "* * * * * " + me.Username + " /usr/local/bin/lotus-farcaster --miner f01234,f05678 --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
 	if jobs := cronJobs(t, root); len(jobs) != 1 || jobs[0] != want {
 		t.Errorf("cron jobs %q; want [%q]", jobs, want)
 	}
