@@ -14,6 +14,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/curio/curiotest"
@@ -147,6 +149,21 @@ func TestCurioHost(t *testing.T) {
 			t.Errorf("%s holds the database's password", name)
 		}
 	}
+
+	// --output - prints the miner's figures and the cluster's as one exposition.
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"--miner", "f01234", "--output", "-"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("--output -: exit %d, stderr:\n%s", code, stderr.String())
+	}
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	printed, err := parser.TextToMetricFamilies(strings.NewReader(stdout.String()))
+	if err != nil {
+		t.Fatalf("--output - is no valid exposition: %v", err)
+	}
+	wantValue(t, printed, "lotus_curio_machines", nil, 3)
+	wantValue(t, printed, "lotus_curio_pipeline_sectors", map[string]string{"pipeline": "porep", "stage": "tree_d", "miner_id": "f01234"}, 2)
+	wantValue(t, printed, "lotus_up", map[string]string{"api": "curio_db", "miner_id": "f01234"}, 1)
 
 	// The database down: each miner's file says so, with what the daemon still tells, and so
 	// does the cluster's; one line names the cause.
