@@ -192,3 +192,58 @@ func TestCurioHost(t *testing.T) {
 	}
 	wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f02000.prom")), "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f02000"}, 1891366158204928)
 }
+
+// Each fault of Curio's database is one stderr line naming its fix; the files are complete,
+// and what could not be read is left out.
+func TestCurioFaults(t *testing.T) {
+	sc := lotustest.Small()
+	sc.OtherMiners = map[string]*lotustest.Scenario{"f02000": sc.Twin("f02000")}
+	fake := lotustest.Start(sc)
+	defer fake.Close()
+	for _, tc := range []struct {
+		name, sql, password string
+		want, fix, absent   string
+	}{
+		{name: "a table the user may not read", sql: `REVOKE SELECT ON harmony_task FROM ` + curiotest.ReaderUser,
+			want: "permission denied for table harmony_task (SQLSTATE 42501)", fix: "docs/curio.md gives the GRANT", absent: "lotus_curio_tasks"},
+		{name: "an older Curio", sql: `DROP TABLE alert_conditions`,
+			want: `curio.alert_conditions\" does not exist (SQLSTATE 42P01)`, fix: "upgrading Curio brings it", absent: "lotus_curio_alert_active"},
+		{name: "a wrong password", password: "not-the-password-9",
+			want: `password authentication failed for user \"farcaster\" (SQLSTATE 28P01)`, fix: "CURIO_DB_PASSWORD", absent: "lotus_curio_machines"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tdb := curiotest.New(t)
+			tdb.Pencil(t)
+			if tc.sql != "" {
+				tdb.Exec(t, tc.sql)
+			}
+			u := tdb.URL()
+			if tc.password != "" {
+				u = tdb.URLAs(curiotest.ReaderUser, tc.password)
+			}
+			curioEnv(t, fake, u)
+			dir := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"--textfile-dir", dir}, &stdout, &stderr)
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if code != exitFailed || len(lines) != 1 || !strings.Contains(lines[0], tc.want) || !strings.Contains(lines[0], tc.fix) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and one line saying %q and the fix %q", code, stderr.String(), tc.want, tc.fix)
+			}
+			if tc.password != "" && strings.Contains(stderr.String(), tc.password) {
+				t.Errorf("the password on stderr")
+			}
+			cluster := parseFile(t, filepath.Join(dir, "lotus-curio.prom"))
+			if hasSeries(cluster, tc.absent, nil) {
+				t.Errorf("%s written though it could not be read", tc.absent)
+			}
+			if tc.password != "" {
+				// Refused at once, on a host no run wrote for yet: which miners Curio serves is
+				// not known, and only the cluster's file says the database is down.
+				wantValue(t, cluster, "lotus_up", map[string]string{"api": "curio_db"}, 0)
+				return
+			}
+			wantValue(t, cluster, "lotus_curio_machines", nil, 3)
+			wantValue(t, parseFile(t, filepath.Join(dir, "lotus-f01234.prom")), "lotus_chain_head_epoch", nil, 4999873)
+		})
+	}
+}
