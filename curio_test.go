@@ -71,22 +71,35 @@ VALUES (1, 'SDR', now(), now(), now() + interval '1 second', true, '10.0.0.1:123
 	return families, true
 }
 
-// curioEnv sets the environment a job on a Curio host has: Curio's database in CURIO_DB_*,
-// the daemon in FULLNODE_API_INFO, a home without Lotus repos. It returns the password.
-func curioEnv(t *testing.T, fake *lotustest.Server, dbURL string) string {
-	t.Helper()
+// curioVars are the CURIO_DB_* variables of the database at dbURL, as a curio's environment
+// holds them.
+func curioVars(tb testing.TB, dbURL string) []string {
+	tb.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	password, _ := u.User.Password()
+	return []string{"CURIO_DB_HOST=" + u.Hostname(), "CURIO_DB_PORT=" + u.Port(), "CURIO_DB_NAME=" + strings.TrimPrefix(u.Path, "/"),
+		"CURIO_DB_USER=" + u.User.Username(), "CURIO_DB_PASSWORD=" + password}
+}
+
+// curioEnv sets the environment a job on a Curio host has: Curio's database in CURIO_DB_*,
+// the daemon in FULLNODE_API_INFO, a home without Lotus repos. It returns the password.
+func curioEnv(t *testing.T, fake *lotustest.Server, dbURL string) (password string) {
+	t.Helper()
 	for k, v := range map[string]string{
 		"HOME": t.TempDir(), "LOTUS_PATH": "", "LOTUS_MINER_PATH": "", "LOTUS_STORAGE_PATH": "", "MINER_API_INFO": "",
 		"FULLNODE_API_INFO": apiFlag(t, fake.DaemonURL, fake.DaemonToken),
-		"CURIO_DB_HOST":     u.Hostname(), "CURIO_DB_PORT": u.Port(), "CURIO_DB_NAME": strings.TrimPrefix(u.Path, "/"),
-		"CURIO_DB_USER": u.User.Username(), "CURIO_DB_PASSWORD": password,
 	} {
 		t.Setenv(k, v)
+	}
+	for _, kv := range curioVars(t, dbURL) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+		if k == "CURIO_DB_PASSWORD" {
+			password = v
+		}
 	}
 	return password
 }

@@ -65,7 +65,7 @@ func TestParseFlags(t *testing.T) {
 }
 
 // apiFlag turns a fake server URL into Lotus's TOKEN:MULTIADDR form.
-func apiFlag(t *testing.T, rawURL, token string) string {
+func apiFlag(t testing.TB, rawURL, token string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		t.Fatal(err)

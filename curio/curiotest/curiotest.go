@@ -329,6 +329,16 @@ func (s *server) stop() {
 //go:embed testdata/pencil.sql
 var pencil string
 
+//go:embed testdata/large.sql
+var large string
+
+// Large fills the database as a large cluster's (testdata/large.sql): 2,000,000 finished task
+// attempts, 100,000 sectors in the pipeline, 50 machines; for benchmarks.
+func (d *DB) Large(tb testing.TB) {
+	tb.Helper()
+	d.Exec(tb, large)
+}
+
 // PencilHead is the chain head the Pencil cluster is written for: lotustest's Small and Pencil head.
 const PencilHead = 4999873
 
