@@ -497,6 +497,9 @@ func TestAlertRules(t *testing.T) {
 		"LotusStoragePathFillingUp", "LotusStoragePathUnreachable", "LotusSealingSectorStuck",
 		"LotusSealingSectorFailed", "LotusWorkerGone", "LotusAlertActive", "LotusFeeDebt",
 		"LotusNoBlocksWon", "LotusSectorsExpiring",
+		"LotusCurioMachineGone", "LotusCurioSectorFailed", "LotusCurioSectorStuck", "LotusCurioTaskFailing",
+		"LotusCurioStorageHeartbeatStale", "LotusCurioStorageURLDead", "LotusCurioAlertActive",
+		"LotusCurioWindowPoStFailed", "LotusCurioBlockOrphaned",
 	}
 	var names []string
 	for _, r := range rules {
