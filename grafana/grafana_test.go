@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lotus-farcaster/lotus-farcaster/curio/curiotest"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 )
@@ -602,12 +603,15 @@ func TestDashboardLinter(t *testing.T) {
 // ---------------------------------------------------------------- end to end
 
 // TestDashboardEndToEnd runs the fake Lotus (the large scenario: faults, a stuck sector, an
-// unreachable path, blocks won, sectors expiring within a week, market funds and DataCap), the
-// exporter binary, node_exporter and Prometheus with the rules, then evaluates every panel's
+// unreachable path, blocks won, sectors expiring within a week, market funds and DataCap) and
+// a Curio cluster (curio-cluster.sql: a failed sector, a stuck one, a failed WindowPoSt
+// message, an orphaned block), the exporter binary as the lotus-miner host's job and as the
+// Curio host's, node_exporter and Prometheus with the rules, then evaluates every panel's
 // queries through Prometheus' HTTP API.
 func TestDashboardEndToEnd(t *testing.T) {
 	prometheus := tool(t, "Debian package prometheus", "prometheus")
 	nodeExporter := tool(t, "Debian package prometheus-node-exporter", "prometheus-node-exporter", "node_exporter")
+	tdb := curiotest.New(t) // skipped without PostgreSQL, as without the tools above
 	d := loadDashboard(t)
 	tmp := t.TempDir()
 
@@ -619,6 +623,9 @@ func TestDashboardEndToEnd(t *testing.T) {
 	}
 
 	sc := lotustest.Large(lotustest.LargeDefault()).AtTime(time.Now())
+	// The Curio cluster's miner, on the same chain and daemon, taking part in F3 like f01234.
+	sc.OtherMiners = map[string]*lotustest.Scenario{curioMiner: sc.Twin(curioMiner)}
+	sc.F3Participants = append(sc.F3Participants, curioMinerSP)
 	fake := lotustest.Start(sc)
 	defer fake.Close()
 	home := filepath.Join(tmp, "home")
@@ -643,6 +650,12 @@ func TestDashboardEndToEnd(t *testing.T) {
 	}
 	runExporter()
 
+	// The Curio host's job finds the database and the daemon in the curio process, and counts
+	// the blocks mined from head − 5 on: the two recorded next are counted once the head moves.
+	curio := startCurioHost(t, tdb, fake, bin, textDir, filepath.Join(tmp, "curio-home"))
+	curio.checkFound(t, curio.run(t, "--log.level", "debug"))
+	mineCurioBlocks(t, tdb, sc)
+
 	nodeAddr := freeAddr(t)
 	start(t, nodeExporter, nodeAddr+"/metrics", "--web.listen-address="+nodeAddr,
 		"--collector.disable-defaults", "--collector.textfile", "--collector.textfile.directory="+textDir)
@@ -665,22 +678,32 @@ func TestDashboardEndToEnd(t *testing.T) {
 	// The exporter runs every second (cron's minute, sped up) while Prometheus scrapes every
 	// second, so rate, deriv and predict_linear have samples. Between runs the worker and
 	// control addresses pay gas and a store path fills, so the runway and time-to-full
-	// panels have a trend to show. The fake serves the scenario meanwhile: Update changes it
-	// between its calls.
+	// panels have a trend to show; Curio's machines finish tasks; and once Prometheus has seen
+	// Curio's block counters at 0, the head moves on and the blocks are counted. The fake serves
+	// the scenario meanwhile: Update changes it between its calls.
 	store, down := fillingStorePath(t, sc), unreachablePath(t, sc)
+	seen := func(expr string) bool { res, err := api.query(expr); return err == nil && len(res) > 0 }
 	deadline := time.Now().Add(30 * time.Second)
-	for {
+	moved := false
+	for run := 1; ; run++ {
+		move := !moved && seen(`lotus_curio_blocks_orphaned_total{job="node"} == 0`)
 		fake.Update(func(sc *lotustest.Scenario) {
 			burn(sc, "10000000000000000") // 0.01 FIL a run
 			fill(sc, store, 1<<40)        // 1 TiB a run
+			if move {
+				advanceChain(sc, 2)
+			}
 		})
+		moved = moved || move
 		runExporter()
+		finishCurioTasks(t, tdb, run)
+		curio.run(t)
 		n, err := api.scalar(`min(count_over_time(lotus_up{job="node"}[1m]))`)
-		if err == nil && n >= 8 {
+		if err == nil && n >= 8 && seen(`lotus_curio_blocks_orphaned_total{job="node"} == 1`) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus did not collect 8 samples in 30 s (last: %v, %v)", n, err)
+			t.Fatalf("Prometheus did not collect 8 samples and the orphaned block in 30 s (last: %v, %v)", n, err)
 		}
 		time.Sleep(time.Second)
 	}
@@ -694,9 +717,9 @@ func TestDashboardEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	values := map[string]string{
-		"job": "node", "instance": nodeAddr, "miner_id": sc.MinerID, "worker": worker, "storage_id": storageID,
-		"__rate_interval": "10s", "__interval": "2s", "__range": "1m", "__range_s": "60", "__range_ms": "60000",
+	values := map[string][]string{
+		"job": {"node"}, "instance": {nodeAddr}, "miner_id": {sc.MinerID, curioMiner}, "worker": {worker}, "storage_id": {storageID},
+		"__rate_interval": {"10s"}, "__interval": {"2s"}, "__range": {"1m"}, "__range_s": {"60"}, "__range_ms": {"60000"},
 	}
 	interpolate := func(expr string) string { return interpolate(expr, values, d.Templating.List) }
 
@@ -776,6 +799,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 		"LotusFaultySectors", "LotusSealingSectorStuck", "LotusSealingSectorFailed",
 		"LotusStoragePathUnreachable", "LotusAddressBalanceLow", "LotusStoragePathFillingUp",
 		"LotusWindowPoStGasRunwayLow", "LotusAlertActive", "LotusSectorsExpiring",
+		"LotusCurioSectorFailed", "LotusCurioSectorStuck", "LotusCurioWindowPoStFailed", "LotusCurioBlockOrphaned",
 	} {
 		if active[name] == "" {
 			t.Errorf("alert %s is not pending or firing; active: %v", name, active)
@@ -784,15 +808,25 @@ func TestDashboardEndToEnd(t *testing.T) {
 	// The unreachable path raises only its own alert, not a collector failure; the open
 	// deadline is proven and the others, not open, have their opening in the future; the block
 	// counter is seconds old, too young for LotusNoBlocksWon's window; F3 finalizes 5 epochs
-	// below the head, with the miner taking part.
+	// below the head, with the miner taking part. The Curio cluster keeps its machines, its
+	// paths beat and their URLs are live, Curio holds no alert, and its one failed task attempt
+	// was retried with success.
 	for _, name := range []string{
 		"LotusExporterStale", "LotusExporterTextfileError", "LotusAPIDown", "LotusChainBehind",
 		"LotusFinalityLagging", "LotusF3NotParticipating",
 		"LotusMiningNotEligible", "LotusFeeDebt", "LotusWorkerGone", "LotusStoragePathAlmostFull",
 		"LotusExporterCollectorFailing", "LotusWindowPoStDeadlineUnproven", "LotusNoBlocksWon",
+		"LotusCurioMachineGone", "LotusCurioTaskFailing", "LotusCurioStorageHeartbeatStale",
+		"LotusCurioStorageURLDead", "LotusCurioAlertActive",
 	} {
 		if active[name] != "" {
-			t.Errorf("alert %s is %s on the large scenario", name, active[name])
+			t.Errorf("alert %s is %s on the large scenario and the Curio cluster", name, active[name])
+		}
+	}
+	// Of the two blocks Curio mined, the one the fake chain does not hold is the orphan.
+	for name, want := range map[string]float64{"lotus_curio_blocks_mined_total": 2, "lotus_curio_blocks_orphaned_total": 1} {
+		if got, err := api.scalar(name + `{job="node", miner_id="` + curioMiner + `"}`); err != nil || got != want {
+			t.Errorf("%s = %v (%v), want %v", name, got, err, want)
 		}
 	}
 	// One cause, one alert: nothing but LotusStoragePathUnreachable names the unreachable path.
@@ -876,9 +910,10 @@ func fill(sc *lotustest.Scenario, id string, bytes int64) {
 	sc.Storage[id] = p
 }
 
-// interpolate replaces Grafana variables as Grafana's Prometheus datasource does for one
-// selected value: regex-escaped for multi-value or All variables, which sit in =~ matchers.
-func interpolate(expr string, values map[string]string, vars []variable) string {
+// interpolate replaces Grafana variables as Grafana's Prometheus datasource does for the
+// selected values: for multi-value or All variables, which sit in =~ matchers, each value
+// regex-escaped and several joined as (a|b).
+func interpolate(expr string, values map[string][]string, vars []variable) string {
 	multi := map[string]bool{}
 	for _, v := range vars {
 		multi[v.Name] = v.Multi || v.IncludeAll
@@ -887,14 +922,21 @@ func interpolate(expr string, values map[string]string, vars []variable) string 
 	return grafanaVar.ReplaceAllStringFunc(expr, func(ref string) string {
 		name := strings.Trim(ref, "${}[]")
 		name, _, _ = strings.Cut(name, ":")
-		v, ok := values[name]
+		vs, ok := values[name]
 		if !ok {
 			return ref // $1 in label_replace, or anything Grafana leaves alone
 		}
-		if multi[name] {
-			v = escape.ReplaceAllStringFunc(v, func(c string) string { return `\\` + c })
+		if !multi[name] {
+			return vs[0]
 		}
-		return v
+		escaped := make([]string, len(vs))
+		for i, v := range vs {
+			escaped[i] = escape.ReplaceAllStringFunc(v, func(c string) string { return `\\` + c })
+		}
+		if len(escaped) == 1 {
+			return escaped[0]
+		}
+		return "(" + strings.Join(escaped, "|") + ")"
 	})
 }
 
