@@ -47,6 +47,11 @@ const (
 	emptyWhenHealthy = "Empty when healthy"
 
 	datasourceVar = "${datasource}"
+
+	// curioFilter keeps a Curio cluster's series, which carry no miner_id (lotus-curio.prom),
+	// to the hosts whose exporter reads the cluster of a selected miner: that job writes each
+	// miner's lotus_up{api="curio_db"} beside them, on the same job and instance.
+	curioFilter = `and on (job, instance) lotus_up{job=~"$job", instance=~"$instance", miner_id=~"$miner_id", api="curio_db"}`
 )
 
 // nodeExporterMetrics are the node_exporter series the dashboard and the rules use.
@@ -273,11 +278,34 @@ func catalogue(t *testing.T) map[string]bool {
 	return names
 }
 
+// clusterMetrics returns the contract's cluster-wide Curio metrics: those without miner_id.
+func clusterMetrics(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(catalogueFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(data), "\nCluster-wide (no `miner_id`")
+	if !ok {
+		t.Fatalf("%s: no cluster-wide table", catalogueFile)
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^\|\s*(lotus_[a-z0-9_]+)\s*\|`).FindAllStringSubmatch(table, -1) {
+		names = append(names, m[1])
+	}
+	if len(names) < 10 {
+		t.Fatalf("%s: only %d cluster-wide metrics found", catalogueFile, len(names))
+	}
+	return names
+}
+
 // ---------------------------------------------------------------- static checks
 
 func TestDashboardStatic(t *testing.T) {
 	d := loadDashboard(t)
 	known := catalogue(t)
+	cluster := clusterMetrics(t)
 	if d.UID == "" || d.Title == "" || d.SchemaVersion < 39 {
 		t.Errorf("dashboard uid %q, title %q, schemaVersion %d: want both set and a current schema", d.UID, d.Title, d.SchemaVersion)
 	}
@@ -395,6 +423,19 @@ func TestDashboardStatic(t *testing.T) {
 				t.Errorf("%s target %s: does not filter on $miner_id", where, tg.RefID)
 			}
 			checkExpr(where+" target "+tg.RefID, tg.Expr)
+			// A cluster-wide series has no miner_id to match: it is filtered through the
+			// selected miners' lotus_up{api="curio_db"}.
+			for _, n := range metricNames(tg.Expr) {
+				if !slices.Contains(cluster, n) {
+					continue
+				}
+				if !strings.Contains(tg.Expr, curioFilter) {
+					t.Errorf("%s target %s: %s has no miner_id; filter it with %q", where, tg.RefID, n, curioFilter)
+				}
+				if regexp.MustCompile(`\b` + n + `\{[^}]*miner_id`).MatchString(tg.Expr) {
+					t.Errorf("%s target %s: %s has no miner_id to match", where, tg.RefID, n)
+				}
+			}
 		}
 	}
 	for _, v := range []string{"worker", "storage_id"} {
