@@ -16,26 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sectors=${SECTORS:-100000} sealing=${SEALING:-200}
-work=$(mktemp -d)
-fake_pid=
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() { [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-go build -o "$work/lotus-farcaster" .
-go build -o "$work/fakelotus" ./bench/fakelotus
-mkdir "$work/textfile"
-"$work/fakelotus" --scenario large --sectors "$sectors" --sealing "$sealing" --home "$work/home" \
-	>"$work/fake.out" 2>>"$work/fake.err" & # appending, so the file can be emptied between runs
-fake_pid=$!
-for _ in $(seq 600); do grep -q '^ready' "$work/fake.out" 2>/dev/null && break; sleep 0.1; done
-ready=$(grep '^ready' "$work/fake.out") || { echo "fake Lotus did not start:"; cat "$work/fake.err"; exit 1; }
-lotus_path=$(sed -n 's/.*LOTUS_PATH=\([^ ]*\).*/\1/p' <<<"$ready")
-miner_path=$(sed -n 's/.*LOTUS_MINER_PATH=\([^ ]*\).*/\1/p' <<<"$ready")
+# shellcheck source=bench/fake.sh
+. bench/fake.sh
+start_fake --scenario large --sectors "$sectors" --sealing "$sealing"
 
 miss=0
 check() { if ! awk "BEGIN { exit !($2) }"; then echo "TARGET MISSED: $1"; miss=1; fi; }
-field() { sed -n "s/^[[:space:]]*$1: //p" "$work/time.txt"; }
 
 # measure NAME MAX_CPU MAX_RSS_MB: one exporter run, its figures and its targets.
 measure() {

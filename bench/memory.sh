@@ -16,24 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 max_rss_mb=300
-work=$(mktemp -d)
-fake_pid=
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() { [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-go build -o "$work/lotus-farcaster" .
-go build -o "$work/fakelotus" ./bench/fakelotus
-mkdir "$work/textfile"
-"$work/fakelotus" --scenario small --huge --home "$work/home" >"$work/fake.out" 2>>"$work/fake.err" &
-fake_pid=$!
-for _ in $(seq 600); do grep -q '^ready' "$work/fake.out" 2>/dev/null && break; sleep 0.1; done
-ready=$(grep '^ready' "$work/fake.out") || { echo "fake Lotus did not start:"; cat "$work/fake.err"; exit 1; }
-lotus_path=$(sed -n 's/.*LOTUS_PATH=\([^ ]*\).*/\1/p' <<<"$ready")
-miner_path=$(sed -n 's/.*LOTUS_MINER_PATH=\([^ ]*\).*/\1/p' <<<"$ready")
+# shellcheck source=bench/fake.sh
+. bench/fake.sh
+start_fake --scenario small --huge
 
 miss=0
-field() { sed -n "s/^[[:space:]]*$1: //p" "$work/time.txt"; }
 
 echo "scenario:       small, every answer read whole just under 16 MiB (lists: under 262,144 JSON values)"
 for name in refresh every-minute; do

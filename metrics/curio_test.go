@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/curio/curiotest"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
@@ -367,7 +365,7 @@ func TestCurioPermissionDeniedOnOneTable(t *testing.T) {
 			t.Errorf("%s: %v", o.Name, o.Err)
 		}
 	}
-	got := gatherRun(t, run)
+	got := gathered(t, run)
 	expectValues(t, got, map[string]float64{
 		`lotus_up{api="curio_db"}`:                                     1,
 		`lotus_exporter_collector_success{collector="curio_storage"}`:  0,
@@ -397,31 +395,13 @@ func TestCurioDatabaseDown(t *testing.T) {
 			t.Errorf("%s: %v, want the database's being down", o.Name, o.Err)
 		}
 	}
-	got := gatherRun(t, run)
+	got := gathered(t, run)
 	expectValues(t, got, map[string]float64{`lotus_up{api="curio_db"}`: 0, `lotus_exporter_collector_success{collector="curio_tasks"}`: 0})
 	for k := range got {
 		if strings.HasPrefix(k, "lotus_curio_") {
 			t.Errorf("%s written", k)
 		}
 	}
-}
-
-// gatherRun is a run's series, with the exporter's health, as values returns them.
-func gatherRun(t *testing.T, run *Run) map[string]float64 {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(run)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, fam := range families {
-		for _, m := range fam.Metric {
-			out[seriesKey(fam.GetName(), m)] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
-		}
-	}
-	return out
 }
 
 // Each Curio collector reports the reads it could not make, and writes none of their series.
@@ -435,7 +415,7 @@ func TestCurioEveryCollectorReportsItsFailure(t *testing.T) {
 			t.Errorf("%s: %v, want its reads refused", o.Name, o.Err)
 		}
 	}
-	for k := range gatherRun(t, run) {
+	for k := range gathered(t, run) {
 		if strings.HasPrefix(k, "lotus_curio_") {
 			t.Errorf("%s written", k)
 		}

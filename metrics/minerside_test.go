@@ -20,8 +20,14 @@ import (
 func values(t *testing.T, f *fixture, c Collector) (map[string]float64, error) {
 	t.Helper()
 	o := &one{c: c, src: f.src}
+	return gathered(t, o), o.err
+}
+
+// gathered is what collector gathers, as values returns it.
+func gathered(t *testing.T, collector prometheus.Collector) map[string]float64 {
+	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(o)
+	reg.MustRegister(collector)
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +38,7 @@ func values(t *testing.T, f *fixture, c Collector) (map[string]float64, error) {
 			out[seriesKey(fam.GetName(), m)] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 		}
 	}
-	return out, o.err
+	return out
 }
 
 func seriesKey(name string, m *dto.Metric) string {
