@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +48,20 @@ func advice(err error) string {
 		return "an older Curio lacks that table or column: upgrading Curio brings it"
 	}
 	return ""
+}
+
+// writeFix names the command that lets the user running lotus-farcaster write in dir.
+func writeFix(dir string) string {
+	me := userName(os.Getuid())
+	return fmt.Sprintf("let %s write there: sudo setfacl -m u:%s:rwx %s (Debian package acl), or re-run install.sh, which grants it", me, me, dir)
+}
+
+// userName is a user's name for messages, its number only when it has none.
+func userName(uid int) string {
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		return u.Username
+	}
+	return "uid " + strconv.Itoa(uid)
 }
 
 // adminToken names the token that has every permission the exporter uses.

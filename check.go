@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -169,7 +170,10 @@ func flagTokenNote(api string) string {
 func tryWrite(dir string, content []byte) error {
 	f, err := os.CreateTemp(dir, ".lotus-farcaster-check-*.tmp")
 	if err != nil {
-		return fmt.Errorf("cannot write in %s: %v; let the user running lotus-farcaster write there", dir, withoutPath(err))
+		if errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("cannot write in %s: %v; %s", dir, withoutPath(err), writeFix(dir))
+		}
+		return fmt.Errorf("cannot write in %s: %v", dir, withoutPath(err))
 	}
 	defer os.Remove(f.Name())
 	_, err = f.Write(content)

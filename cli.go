@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +39,8 @@ func newFlagSet(c *config) (*flag.FlagSet, *string, *string, *string) {
 	fs.StringVar(&c.curioDB, "curio-db", "", "Curio's database as a postgres:// `URL` (default: $CURIO_DB_HOST and the other CURIO_DB_* variables, then those and the --db-* flags of a running curio, then Curio's defaults when curio runs); a password in it is visible to every local user: prefer CURIO_DB_PASSWORD")
 	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter of root, a system user or this user, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
 	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
-	fs.DurationVar(&c.timeout, "timeout", 40*time.Second, "the whole run, writing included, ends within `D`; keep it well inside the cron minute")
+	c.timeout = 40 * time.Second
+	fs.Var(durationFlag{&c.timeout}, "timeout", "the whole run, writing included, ends within `D`, a duration with its unit (40s, 1m); keep it well inside the cron minute")
 	collectors := fs.String("collectors", "", "collectors to run, comma-separated: `LIST` of names to run only those, or of -names to skip those (all: "+strings.Join(collectorNames(allCollectors()), ",")+")")
 	fs.BoolVar(&c.sectorDetails, "sector-details", false, "also write one series per proving sector (deadline, partition, state): HIGH CARDINALITY, one series per sector on every scrape")
 	fs.BoolVar(&c.check, "check", false, "find the APIs and the textfile folder, run every collector once without writing, print what works and what to fix, and exit")
@@ -53,7 +56,7 @@ func parseFlags(args []string) (config, error) {
 	var c config
 	fs, miners, collectors, level := newFlagSet(&c)
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return c, flagError(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -92,6 +95,92 @@ func parseFlags(args []string) (config, error) {
 	return c, nil
 }
 
+// durationFlag is --timeout: a number without its unit ("--timeout 5") is the usual
+// mistake, and the flag package would only say "parse error".
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil { // flag.PrintDefaults' zero value
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		if _, isNumber := strconv.ParseFloat(s, 64); isNumber == nil {
+			return fmt.Errorf("a duration needs its unit, like %ss, 40s or 1m", s)
+		}
+		return errors.New("not a duration like 40s or 1m")
+	}
+	*f.d = d
+	return nil
+}
+
+// flagError rewrites the flag package's messages in the --flag form --help uses, and
+// suggests the nearest flag for one that does not exist.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if near := nearest(name, names); near != "" {
+			return fmt.Errorf("unknown flag --%s; did you mean --%s?", name, near)
+		}
+		return fmt.Errorf("unknown flag --%s", name)
+	}
+	if m := flagValueError.FindStringSubmatch(msg); m != nil {
+		if m[1] != "" { // a boolean's only error is the flag package's bare "parse error"
+			m[4] = "give true or false"
+		}
+		return fmt.Errorf("--%s %s: %s", m[3], m[2], m[4])
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Errorf("--%s needs a value", name)
+	}
+	return err
+}
+
+var flagValueError = regexp.MustCompile(`^invalid (boolean )?value (".*") for (?:flag )?-(\S+): (.*)$`)
+
+// nearest is the name in names closest to a mistyped one, or "" when none is close: at
+// most a third of its letters changed (at least one), or one name starting the other.
+func nearest(typed string, names []string) string {
+	best, bestDist := "", len(typed)/3+1
+	for _, n := range names {
+		d := editDistance(typed, n)
+		if len(typed) >= 4 && (strings.HasPrefix(n, typed) || strings.HasPrefix(typed, n)) {
+			d = min(d, bestDist-1)
+		}
+		if d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is Levenshtein's: the fewest letters inserted, deleted or replaced.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // parseMiners reads --miner's comma-separated miner IDs.
 func parseMiners(spec string) ([]string, error) {
 	if spec == "" {
@@ -100,7 +189,7 @@ func parseMiners(spec string) ([]string, error) {
 	var ids []string
 	for _, id := range strings.Split(spec, ",") {
 		id = strings.TrimSpace(id)
-		if !minerIDPattern.MatchString(id) {
+		if !isMinerID(id) {
 			return nil, fmt.Errorf("--miner: %q is not a miner ID like f01234", id)
 		}
 		if !slices.Contains(ids, id) {
@@ -147,6 +236,9 @@ func selectCollectors(spec string, all []metrics.Collector) ([]metrics.Collector
 		}
 		n = strings.TrimPrefix(n, "-")
 		if !slices.Contains(known, n) {
+			if near := nearest(n, known); near != "" {
+				return nil, fmt.Errorf("--collectors: unknown collector %q; did you mean %s?", n, near)
+			}
 			return nil, fmt.Errorf("--collectors: unknown collector %q (known: %s)", n, strings.Join(known, ","))
 		}
 		chosen[n] = true

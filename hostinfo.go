@@ -354,7 +354,7 @@ func askMinerID(root, repo string, secrets *redaction) (id, problem string) {
 	switch {
 	case err != nil:
 		return "", "miner API at " + ep.URL + ": " + err.Error()
-	case !minerIDPattern.MatchString(id):
+	case !isMinerID(id):
 		return "", fmt.Sprintf("miner API at %s answered the actor address %q, not an ID address like f01234", ep.URL, id)
 	}
 	return id, ""

@@ -126,7 +126,6 @@ parse_args() {
 	done
 	[[ -z $BINARY || $FROM_SOURCE == 0 ]] || usage_error "--binary and --from-source exclude each other"
 	[[ -z $MINER_IDS || ${#MINER_REPOS[@]} == 0 ]] || usage_error "--miner and --miner-repo exclude each other"
-	[[ -z $MINER_IDS || $MINER_IDS =~ ^[ft]0[0-9]+(,[ft]0[0-9]+)*$ ]] || usage_error "--miner wants miner IDs like f01234,f05678"
 	if [[ -n $ROOT ]]; then
 		[[ -d $ROOT ]] || usage_error "--root $ROOT is not a folder"
 		ROOT=$(cd "$ROOT" && pwd -P)
@@ -362,6 +361,11 @@ obtain_binary() {
 	out=${out#"$PROGRAM, version "}
 	out=${out%% *}
 	say "binary: $PROGRAM ${out:-(no version stamped)} ($BINARY)"
+	# The job's binary decides what a miner ID is, so it never rejects what this accepted.
+	if [[ -n $MINER_IDS ]] && ! out=$("$BINARY" --miner "$MINER_IDS" --version 2>&1 >/dev/null); then
+		out=${out#"$PROGRAM: "}
+		usage_error "${out% (see --help)}"
+	fi
 }
 
 # ---------------------------------------------------------------- what the binary says about the host
@@ -786,7 +790,7 @@ exporter_files() {
 
 # undo_entry ENTRY: remove what one entry describes (folders are removed at the very end).
 undo_entry() {
-	local type path gid mode f old
+	local type path gid mode f old name
 	read -r type path gid mode old <<<"$1"
 	# The first installer's record was "perm PATH UID GID MODE"; its "owned" entries need nothing.
 	[[ -z $old ]] || gid=$mode mode=$old
@@ -806,7 +810,8 @@ undo_entry() {
 	perm)
 		[[ -d $(host "$path") ]] || return 0
 		((DRY_RUN)) || { chgrp "$gid" "$(host "$path")" && chmod "$mode" "$(host "$path")"; }
-		did restored restore "group $gid and mode $mode of $path"
+		name=$(getent group "$gid") && name=${name%%:*} || name=$gid # a group since deleted has only its number
+		did restored restore "group $name and mode $mode of $path"
 		;;
 	esac
 }

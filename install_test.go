@@ -277,9 +277,18 @@ func TestInstallUsage(t *testing.T) {
 		t.Errorf("--help: exit %d", code)
 	}
 	wantContains(t, "--help", out, "--binary PATH", "--from-source", "--systemd", "--uninstall", "--dry-run", "--root DIR", "--base-url URL", "--version VERSION", "--miner ID")
-	for _, args := range [][]string{{"--no-such-option"}, {"--miner", "12345"}, {"--miner", "f01", "--miner-repo", "/x"}} {
+	for _, args := range [][]string{{"--no-such-option"}, {"--miner", "f01", "--miner-repo", "/x"}} {
 		if code, out := runInstall(t, "install.sh", args...); code != 2 {
 			t.Errorf("%q: exit %d, output %q; want 2", args, code, out)
+		}
+	}
+	// What a miner ID is, the binary says: it never rejects every minute what install.sh took.
+	bin := installBinary(t)
+	for _, id := range []string{"12345", "f018446744073709551616"} {
+		code, out := runInstall(t, "install.sh", "--root", t.TempDir(), "--binary", bin, "--miner", id)
+		want := "install.sh: --miner: \"" + id + "\" is not a miner ID like f01234 (see --help)\n"
+		if code != 2 || !strings.HasSuffix(out, want) {
+			t.Errorf("--miner %s: exit %d, output %q; want 2 and %q", id, code, out, want)
 		}
 	}
 }
@@ -690,7 +699,7 @@ func TestInstallGrantsTextfileAccess(t *testing.T) {
 	// What the job, as nobody, writes (as root it would refuse a folder nobody's group can write).
 	writeHostFile(t, root, "var/lib/node_exporter/textfile_collector/lotus-f01234.prom", "lotus_up 1\n", 0o644)
 	out = mustInstall(t, "--root", root, "--uninstall")
-	wantContains(t, "uninstall output", out, "restored group 0 and mode 755 of /var/lib/node_exporter/textfile_collector",
+	wantContains(t, "uninstall output", out, "restored group root and mode 755 of /var/lib/node_exporter/textfile_collector",
 		"removed /var/lib/node_exporter/textfile_collector/lotus-f01234.prom")
 	if strings.Contains(out, "other.prom") {
 		t.Errorf("--uninstall touched a file that is not the exporter's:\n%s", out)

@@ -7,11 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -58,8 +60,18 @@ type config struct {
 	grace               time.Duration // see metrics.Options.Grace
 }
 
-// minerIDPattern is a miner actor's ID address, on mainnet (f0) or a testnet (t0).
-var minerIDPattern = regexp.MustCompile(`^[ft]0[0-9]{1,19}$`)
+// minerIDPattern is a miner actor's ID address, on mainnet (f0) or a testnet (t0); the ID
+// is a uint64, so at most 20 digits (isMinerID checks the range).
+var minerIDPattern = regexp.MustCompile(`^[ft]0[0-9]{1,20}$`)
+
+// isMinerID says whether id is an ID address Lotus could answer for.
+func isMinerID(id string) bool {
+	if !minerIDPattern.MatchString(id) {
+		return false
+	}
+	_, err := strconv.ParseUint(id[2:], 10, 64)
+	return err == nil
+}
 
 // maxMiners bounds --miner: a farm's miners are read in one run, each with its own file.
 const maxMiners = 64
@@ -205,7 +217,7 @@ func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, lo
 	if keep {
 		unlock, err := textfile.Lock(target)
 		if err != nil {
-			log.Error("nothing written", "err", err)
+			logNotWritten(log, "nothing written", target, err)
 			return exitNotWritten
 		}
 		defer unlock()
@@ -240,7 +252,7 @@ func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, lo
 		err = textfile.Write(target, c.secrets.hiding(func(w io.Writer) error { return encode(w, families, c.demo) }))
 	}
 	if err != nil {
-		log.Error("writing metrics failed", "file", target, "err", err)
+		logNotWritten(log, "writing metrics failed", target, err)
 		return exitNotWritten
 	}
 	if statePath != "" {
@@ -259,6 +271,16 @@ func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, lo
 	return exitOK
 }
 
+// logNotWritten says why target could not be written and, for a folder this user may not
+// write in, the command that lets it.
+func logNotWritten(log *slog.Logger, msg, target string, err error) {
+	if errors.Is(err, fs.ErrPermission) {
+		log.Error(msg, "file", target, "err", err, "fix", writeFix(filepath.Dir(target)))
+		return
+	}
+	log.Error(msg, "file", target, "err", err)
+}
+
 // loadState reads the miner's state. A missing file starts afresh; so does one that cannot be
 // believed, and bad says why: not a regular file of this user's (in a folder others reach,
 // a planted state would set the counters), unreadable, or contradicting itself or the chain.
@@ -272,7 +294,7 @@ func loadState(path, minerID string, head *lotusapi.TipSet) (st *metrics.State, 
 	}
 	defer f.Close()
 	if owner, ok := textfile.Owner(f); !ok || owner != os.Getuid() {
-		return metrics.NewState(), fmt.Errorf("owned by uid %d, not by the user running lotus-farcaster (%d)", owner, os.Getuid())
+		return metrics.NewState(), fmt.Errorf("owned by %s, not by %s, who runs lotus-farcaster", userName(owner), userName(os.Getuid()))
 	}
 	return metrics.ReadState(f, minerID, head)
 }

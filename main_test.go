@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,12 +42,21 @@ func TestParseFlags(t *testing.T) {
 		{args: []string{"--miner", "f01234", "--miner-api", "x"}, wantErr: "excludes --miner-api"},
 		{args: []string{"--miner", "f01234,f05678", "--output", "x.prom"}, wantErr: "--output names one file"},
 		{args: []string{"--collectors", "chain,-net"}, wantErr: "mix of names and -names"},
-		{args: []string{"--collectors", "sealin"}, wantErr: `unknown collector "sealin"`},
+		{args: []string{"--collectors", "sealin"}, wantErr: `--collectors: unknown collector "sealin"; did you mean sealing?`},
+		{args: []string{"--collectors", "xyz"}, wantErr: `--collectors: unknown collector "xyz" (known: chain,finality,`},
+		{args: []string{"--timeout", "5"}, wantErr: `--timeout "5": a duration needs its unit, like 5s, 40s or 1m`},
+		{args: []string{"--timeout", "soon"}, wantErr: `--timeout "soon": not a duration like 40s or 1m`},
+		{args: []string{"--timeout"}, wantErr: `--timeout needs a value`},
+		{args: []string{"--check=maybe"}, wantErr: `--check "maybe": give true or false`},
+		{args: []string{"--timout", "5s"}, wantErr: "unknown flag --timout; did you mean --timeout?"},
+		{args: []string{"--textfile", "/x"}, wantErr: "unknown flag --textfile; did you mean --textfile-dir?"},
+		{args: []string{"-minr", "f01"}, wantErr: "unknown flag --minr; did you mean --miner?"},
+		{args: []string{"--miner", "f018446744073709551616"}, wantErr: `"f018446744073709551616" is not a miner ID`},
 		{args: []string{"--timeout", "0s"}, wantErr: "--timeout must be positive"},
 		{args: []string{"--log.level", "loud"}, wantErr: "--log.level"},
 		{args: []string{"--output", "x.prom", "--textfile-dir", "/tmp"}, wantErr: "exclude each other"},
 		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
-		{args: []string{"--no-such-flag"}, wantErr: "flag provided but not defined"},
+		{args: []string{"--no-such-flag"}, wantErr: "unknown flag --no-such-flag"},
 	} {
 		c, err := parseFlags(tc.args)
 		switch {
@@ -370,7 +380,7 @@ func TestHelpAndBadFlag(t *testing.T) {
 	}
 	stdout.Reset()
 	code := run([]string{"--no-such-flag"}, &stdout, &stderr)
-	if code != exitUsage || stdout.Len() != 0 || stderr.String() != "lotus-farcaster: flag provided but not defined: -no-such-flag (see --help)\n" {
+	if code != exitUsage || stdout.Len() != 0 || stderr.String() != "lotus-farcaster: unknown flag --no-such-flag (see --help)\n" {
 		t.Errorf("bad flag: exit %d, stdout %q, stderr %q; want one line", code, stdout.String(), stderr.String())
 	}
 }
@@ -657,5 +667,53 @@ func TestSlowMethodDelaysOnlyItsCollectors(t *testing.T) {
 		} else if ok && g != v {
 			t.Errorf("%s = %v, healthy run %v", k, g, v)
 		}
+	}
+}
+
+// An actor ID is a uint64: twenty digits fit, up to its largest value.
+func TestIsMinerID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"f01234": true, "t00": true, "f018446744073709551615": true,
+		"f018446744073709551616": false, "f0": false, "f1abc": false, "f01234 ": false, "f0123456789012345678901": false,
+	} {
+		if got := isMinerID(id); got != want {
+			t.Errorf("isMinerID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
+
+// A folder the job's user may not write in: the line names the command that lets it.
+func TestUnwritableFolderNamesTheFix(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("runs the exporter as nobody, which needs root")
+	}
+	setpriv := installTool(t, "setpriv")
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	// Root's and readable by all, as a textfile folder before install.sh grants access.
+	top, err := os.MkdirTemp("", "lotus-farcaster-unwritable-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(top) })
+	if err := os.Chmod(top, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(top, "lotus-farcaster")
+	if err := os.Rename(installBinary(t), bin); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--reuid", nobody.Uid, "--regid", nobody.Gid, "--clear-groups", bin, "--demo", "--textfile-dir", top)
+	cmd.Dir = "/"
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitNotWritten {
+		t.Fatalf("exit %v, want %d:\n%s", err, exitNotWritten, out)
+	}
+	want := fmt.Sprintf(`fix="let nobody write there: sudo setfacl -m u:nobody:rwx %s (Debian package acl), or re-run install.sh, which grants it"`, top)
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "permission denied") || !strings.HasSuffix(lines[0], want) {
+		t.Errorf("output:\n%s\nwant one line saying permission denied and ending %s", out, want)
 	}
 }
