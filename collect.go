@@ -40,11 +40,19 @@ const curioFile = "lotus-curio.prom"
 // cluster's file. An error says why Curio's miners are not known.
 func planMiners(ctx context.Context, c config, dir string, node *metrics.Node, lotusMiner bool) ([]minerPlan, error) {
 	ids, daemonOnly := c.miners, true
-	var err error
+	var err, wrong error
 	switch {
 	case len(ids) > 0:
 	case lotusMiner || !node.CurioUsed():
-		ids, daemonOnly = []string{node.ServedMiner()}, false
+		served := node.ServedMiner()
+		ids, daemonOnly = []string{served}, false
+		if c.expectMiner != "" {
+			ids[0] = c.expectMiner
+			if served != "" && served != c.expectMiner {
+				// The repo now serves another miner: writing either file would mislead.
+				wrong = fmt.Errorf("lotus-miner serves %s, not %s (--expect-miner); if the repo changed, re-run install.sh", served, c.expectMiner)
+			}
+		}
 	case node.Curio != nil:
 		ids, err = node.Curio.Miners(ctx)
 		if err == nil {
@@ -61,6 +69,9 @@ func planMiners(ctx context.Context, c config, dir string, node *metrics.Node, l
 			p.label = id
 		}
 		p.id, p.target, p.err = outputPath(c, dir, id)
+		if wrong != nil {
+			p.err = wrong
+		}
 		if c.output != "" && len(ids) > 1 {
 			p.err = fmt.Errorf("--output names one file, and the run has %d miners; use --textfile-dir", len(ids))
 		}
@@ -111,7 +122,7 @@ func outputPath(c config, dir, id string) (minerID, target string, err error) {
 	}
 	ours := ourFiles(dir)
 	if len(ours) != 1 {
-		return "", "", fmt.Errorf("miner ID unknown (lotus-miner not reached) and %d lotus-*.prom files in %s to choose from; pass --output", len(ours), dir)
+		return "", "", fmt.Errorf("miner ID unknown (lotus-miner not reached) and %d lotus-*.prom files in %s to choose from; pass --expect-miner ID (install.sh does)", len(ours), dir)
 	}
 	return ours[0], filepath.Join(dir, "lotus-"+ours[0]+".prom"), nil
 }

@@ -44,6 +44,7 @@ var exit = os.Exit
 type config struct {
 	daemonAPI, minerAPI string
 	miners              []string // --miner: daemon-only mode
+	expectMiner         string   // --expect-miner: the miner lotus-miner serves, known to the job
 	textfileDir, output string
 	timeout             time.Duration
 	curioDB             string              // --curio-db

@@ -40,6 +40,8 @@ func TestParseFlags(t *testing.T) {
 		{args: []string{"--miner", "f01234,t0"}, wantErr: `"t0" is not a miner ID`},
 		{args: []string{"--miner", "f1abc"}, wantErr: `"f1abc" is not a miner ID`},
 		{args: []string{"--miner", "f01234", "--miner-api", "x"}, wantErr: "excludes --miner-api"},
+		{args: []string{"--expect-miner", "f0x"}, wantErr: `--expect-miner: "f0x" is not a miner ID`},
+		{args: []string{"--expect-miner", "f01234", "--miner", "f01234"}, wantErr: "--expect-miner names lotus-miner's miner; it excludes --miner and --demo"},
 		{args: []string{"--miner", "f01234,f05678", "--output", "x.prom"}, wantErr: "--output names one file"},
 		{args: []string{"--collectors", "chain,-net"}, wantErr: "mix of names and -names"},
 		{args: []string{"--collectors", "sealin"}, wantErr: `--collectors: unknown collector "sealin"; did you mean sealing?`},
@@ -271,6 +273,49 @@ func TestMinerDownRewritesItsFile(t *testing.T) {
 	wantValue(t, got, "lotus_up", map[string]string{"api": "miner", "miner_id": "f01234"}, 0)
 	wantValue(t, got, "lotus_exporter_collector_success", map[string]string{"collector": "money"}, 1)
 	wantValue(t, got, "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f01234"}, 1891366158204928)
+}
+
+// Two miners' files in one folder and one lotus-miner down: only the job that knows its miner
+// (install.sh passes --expect-miner) can say which file is its own.
+func TestExpectMiner(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	dir := t.TempDir()
+	for _, id := range []string{"f01234", "f05678"} {
+		if err := os.WriteFile(filepath.Join(dir, "lotus-"+id+".prom"), []byte("# earlier run\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	daemon := apiFlag(t, fake.DaemonURL, fake.DaemonToken)
+	down := fake.MinerToken + ":/ip4/127.0.0.1/tcp/1/http" // nothing listens on port 1
+	var stderr bytes.Buffer
+	if code := run([]string{"--daemon-api", daemon, "--miner-api", down, "--textfile-dir", dir}, &bytes.Buffer{}, &stderr); code != exitNotWritten ||
+		!strings.Contains(stderr.String(), "2 lotus-*.prom files in "+dir+" to choose from; pass --expect-miner ID (install.sh does)") {
+		t.Errorf("without --expect-miner: exit %d, stderr:\n%s", code, stderr.String())
+	}
+
+	stderr.Reset()
+	code := run([]string{"--daemon-api", daemon, "--miner-api", down, "--textfile-dir", dir, "--expect-miner", "f01234"}, &bytes.Buffer{}, &stderr)
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); code != exitFailed || len(lines) != 1 || !strings.Contains(lines[0], "miner API unreachable") {
+		t.Errorf("exit %d, stderr:\n%s\nwant %d and one line about the miner", code, stderr.String(), exitFailed)
+	}
+	got := parseFile(t, filepath.Join(dir, "lotus-f01234.prom"))
+	wantValue(t, got, "lotus_up", map[string]string{"api": "miner", "miner_id": "f01234"}, 0)
+	wantValue(t, got, "lotus_miner_power_bytes", map[string]string{"kind": "raw", "miner_id": "f01234"}, 1891366158204928)
+	if b, _ := os.ReadFile(filepath.Join(dir, "lotus-f05678.prom")); string(b) != "# earlier run\n" {
+		t.Errorf("the other miner's file changed:\n%s", b)
+	}
+
+	// The repo now serves another miner: neither file is written.
+	stderr.Reset()
+	code = run([]string{"--daemon-api", daemon, "--miner-api", apiFlag(t, fake.MinerURL, fake.MinerToken), "--textfile-dir", dir, "--expect-miner", "f05678"}, &bytes.Buffer{}, &stderr)
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); code != exitNotWritten || len(lines) != 1 ||
+		!strings.Contains(lines[0], "lotus-miner serves f01234, not f05678 (--expect-miner); if the repo changed, re-run install.sh") {
+		t.Errorf("another miner: exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "lotus-f05678.prom")); string(b) != "# earlier run\n" {
+		t.Errorf("the expected miner's file was written by a lotus-miner serving another:\n%s", b)
+	}
 }
 
 func TestCheck(t *testing.T) {
