@@ -37,7 +37,10 @@ import (
 //	    "daemon_repo": "/home/lotus/.lotus", // LOTUS_PATH of that process, else .lotus beside the repo,
 //	                                         // else ~/.lotus; "" when none of them exists
 //	    "miner_id": "f01234",         // ActorAddress of its API; "" when it did not answer...
-//	    "error": ""}],                // ...and this says why
+//	    "error": "",                  // ...and this says why
+//	    "skip": ""}],                 // why it gets no job: "a copy of PATH: both answer as miner
+//	                                  // f01234, and ...", or dead: "no lotus-miner uses it, and its
+//	                                  // API did not answer"
 //	  "curio": [{"pid": 4800, "user": "lotus"}],  // running curio processes
 //	  "curio_db": {           // Curio's database, as a job run by lotus_user finds it (never with
 //	    "source": "...",      // its password); "" when no Curio is found
@@ -63,7 +66,7 @@ import (
 //
 //	lotus_user NAME
 //	user NAME UID HOME WHY
-//	repo PATH USER DAEMON_REPO MINER_ID FOUND ERROR
+//	repo PATH USER DAEMON_REPO MINER_ID FOUND ERROR SKIP
 //	curio PID USER
 //	curio_db SOURCE URL
 //	textfile DIR SOURCE HOW
@@ -117,6 +120,10 @@ type minerRepo struct {
 	DaemonRepo string `json:"daemon_repo"`
 	MinerID    string `json:"miner_id"`
 	Error      string `json:"error"`
+	Skip       string `json:"skip"` // why it gets no job: a copy of another repo, or dead; "" for a job
+	running    bool   // a running lotus-miner uses it
+	owner      int    // uid of the folder, for a repo found as a folder
+	apiTime    int64  // modification time of its api file, in ns: lotus-miner writes it at start
 }
 
 type curioProcess struct {
@@ -178,10 +185,8 @@ func inspectHost(root string, secrets *redaction) hostReport {
 	addUser := func(uid int, why string, runs bool) *hostUser {
 		u := users[uid]
 		if u == nil {
-			u = &hostUser{UID: uid}
-			if pw, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-				u.Name, u.Home = pw.Username, pw.HomeDir
-			}
+			pw := lookupUser(uid)
+			u = &pw
 			users[uid] = u
 		}
 		u.Why = append(u.Why, why)
@@ -205,7 +210,7 @@ func inspectHost(root string, secrets *redaction) hostReport {
 			if path == "" || repos[path] != nil {
 				continue
 			}
-			repos[path] = &minerRepo{Path: path, User: u.Name, Found: found,
+			repos[path] = &minerRepo{Path: path, User: u.Name, Found: found, running: true,
 				DaemonRepo: daemonRepo(root, path, expandHome(env["LOTUS_PATH"], home), home)}
 		case "cron", "crond":
 			cronPID = p.PID
@@ -232,13 +237,23 @@ func inspectHost(root string, secrets *redaction) hostReport {
 			if err != nil || !fi.IsDir() || !exists(m+"/api") || repos[path] != nil {
 				continue
 			}
-			u := addUser(ownerOf(fi), "owns "+path, false)
-			repos[path] = &minerRepo{Path: path, User: u.Name, Found: "folder with an api file",
-				DaemonRepo: daemonRepo(root, path, "", u.Home)}
+			pw := lookupUser(ownerOf(fi))
+			repos[path] = &minerRepo{Path: path, User: pw.Name, Found: "folder with an api file", owner: pw.UID,
+				DaemonRepo: daemonRepo(root, path, "", pw.Home)}
 		}
 	}
 	for _, m := range repos {
 		m.MinerID, m.Error = askMinerID(root, m.Path, secrets)
+		if api, err := os.Stat(root + m.Path + "/api"); err == nil {
+			m.apiTime = api.ModTime().UnixNano()
+		}
+	}
+	skipCopiesAndDead(repos)
+	for _, m := range repos {
+		// A copy or a dead repo says nothing about who the lotus user is.
+		if !m.running && m.Skip == "" {
+			addUser(m.owner, "owns "+m.Path, false)
+		}
 		r.MinerRepos = append(r.MinerRepos, *m)
 	}
 	sort.Slice(r.MinerRepos, func(i, j int) bool { return r.MinerRepos[i].Path < r.MinerRepos[j].Path })
@@ -262,6 +277,55 @@ func inspectHost(root string, secrets *redaction) hostReport {
 		r.MinerRepos = []minerRepo{}
 	}
 	return r
+}
+
+// lookupUser is uid's name and home folder, as far as the password database knows them.
+func lookupUser(uid int) hostUser {
+	u := hostUser{UID: uid}
+	if pw, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		u.Name, u.Home = pw.Username, pw.HomeDir
+	}
+	return u
+}
+
+// skipCopiesAndDead leaves one job per miner. Repos that answer as the same miner are copies
+// (a backup taken with its api file, say): the one a running lotus-miner uses is the miner's,
+// else the one whose api file lotus-miner wrote last. A folder no lotus-miner uses whose API
+// does not answer is dead: a down miner that had a job keeps it (install.sh remembers it).
+func skipCopiesAndDead(repos map[string]*minerRepo) {
+	byMiner := map[string]*minerRepo{}
+	for _, m := range repos {
+		if m.MinerID == "" {
+			if !m.running {
+				m.Skip = "no lotus-miner uses it, and its API did not answer"
+			}
+			continue
+		}
+		if kept := byMiner[m.MinerID]; kept == nil || isRatherTheMiners(m, kept) {
+			byMiner[m.MinerID] = m
+		}
+	}
+	for _, m := range repos {
+		if kept := byMiner[m.MinerID]; m.MinerID != "" && kept != m {
+			why := "the api file here is older"
+			if kept.running {
+				why = "lotus-miner runs on that one"
+			}
+			m.Skip = fmt.Sprintf("a copy of %s: both answer as miner %s, and %s", kept.Path, m.MinerID, why)
+		}
+	}
+}
+
+// isRatherTheMiners orders two repos of one miner: the running one, else the newer api file,
+// else (for a result that does not depend on map order) the first path.
+func isRatherTheMiners(a, b *minerRepo) bool {
+	switch {
+	case a.running != b.running:
+		return a.running
+	case a.apiTime != b.apiTime:
+		return a.apiTime > b.apiTime
+	}
+	return a.Path < b.Path
 }
 
 // curioDB is where a job run by the lotus user finds Curio's database: from cron, with no
@@ -452,7 +516,7 @@ func (r hostReport) writeLines(w io.Writer) error {
 		rec("user", u.Name, strconv.Itoa(u.UID), u.Home, strings.Join(u.Why, "; "))
 	}
 	for _, m := range r.MinerRepos {
-		rec("repo", m.Path, m.User, m.DaemonRepo, m.MinerID, m.Found, m.Error)
+		rec("repo", m.Path, m.User, m.DaemonRepo, m.MinerID, m.Found, m.Error, m.Skip)
 	}
 	for _, c := range r.Curio {
 		rec("curio", strconv.Itoa(c.PID), c.User)

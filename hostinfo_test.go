@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 	"github.com/lotus-farcaster/lotus-farcaster/proc/proctest"
@@ -57,9 +58,9 @@ func hostInfoJSON(t *testing.T, root string) hostReport {
 	return r
 }
 
-// TestHostInfo: a host with two lotus-miners of one user (one repo named by its process's
-// environment, one found in the home folder), a repo whose miner is down, curio, Debian's
-// node_exporter without the flag, cron, and syslog without journald.
+// TestHostInfo: a host with a lotus-miner whose repo its process's environment names, a copy
+// of that repo in the home folder (same miner), a dead repo, curio, Debian's node_exporter
+// without the flag, cron, and syslog without journald.
 func TestHostInfo(t *testing.T) {
 	fake := lotustest.Start(lotustest.Small())
 	defer fake.Close()
@@ -91,13 +92,15 @@ func TestHostInfo(t *testing.T) {
 	if r.LotusUser != me.Username {
 		t.Errorf("lotus_user %q, want %q", r.LotusUser, me.Username)
 	}
-	if len(r.Users) != 1 || !reflect.DeepEqual(r.Users[0].Why, []string{"runs lotus-miner (pid 4711)", "runs curio (pid 4800)", "owns /home/lotus/.lotusminer", "owns /home/lotus/.lotusminer-old"}) {
+	if len(r.Users) != 1 || !reflect.DeepEqual(r.Users[0].Why, []string{"runs lotus-miner (pid 4711)", "runs curio (pid 4800)"}) {
 		t.Errorf("users %+v", r.Users)
 	}
 	wantRepos := []minerRepo{
 		{Path: "/data/miner2", User: me.Username, Found: "LOTUS_MINER_PATH of lotus-miner (pid 4711)", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234"},
-		{Path: "/home/lotus/.lotusminer", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234"},
-		{Path: "/home/lotus/.lotusminer-old", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus"},
+		{Path: "/home/lotus/.lotusminer", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234",
+			Skip: "a copy of /data/miner2: both answer as miner f01234, and lotus-miner runs on that one"},
+		{Path: "/home/lotus/.lotusminer-old", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus",
+			Skip: "no lotus-miner uses it, and its API did not answer"},
 	}
 	if len(r.MinerRepos) == 3 {
 		if !strings.Contains(r.MinerRepos[2].Error, "127.0.0.1:1") {
@@ -175,14 +178,14 @@ func TestHostInfoLog(t *testing.T) {
 // TestHostInfoLines: the line format keeps one record per line and marks empty fields.
 func TestHostInfoLines(t *testing.T) {
 	var r hostReport
-	r.MinerRepos = []minerRepo{{Path: "/a\tb", User: "lotus", Found: "folder with an api file", Error: "line one\nline two"}}
+	r.MinerRepos = []minerRepo{{Path: "/a\tb", User: "lotus", Found: "folder with an api file", Error: "line one\nline two", Skip: "no lotus-miner uses it"}}
 	r.Textfile.Dir, r.Textfile.Source, r.Textfile.How = "/t", "none", `C:\`
 	var b bytes.Buffer
 	if err := r.writeLines(&b); err != nil {
 		t.Fatal(err)
 	}
 	want := "lotus_user\t-\n" +
-		"repo\t/a\\tb\tlotus\t-\t-\tfolder with an api file\tline one\\nline two\n" +
+		"repo\t/a\\tb\tlotus\t-\t-\tfolder with an api file\tline one\\nline two\tno lotus-miner uses it\n" +
 		"textfile\t/t\tnone\tC:\\\\\n" +
 		"systemd\tno\t-\n" +
 		"cron\tno\tno\t-\n" +
@@ -257,5 +260,36 @@ func TestHostInfoHidesToken(t *testing.T) {
 		if out := stdout.String(); strings.Contains(out, fake.MinerToken) || !strings.Contains(out, "answered the actor address") {
 			t.Errorf("--host-info %s shows the token, or not the answer:\n%s", format, out)
 		}
+	}
+}
+
+// TestHostInfoCopy: a backup of the repo, api file included, answers as the same miner; with no
+// lotus-miner process to go by, the repo whose api file lotus-miner wrote last is the miner's.
+func TestHostInfoCopy(t *testing.T) {
+	fake := lotustest.Start(lotustest.Small())
+	defer fake.Close()
+	root := t.TempDir()
+	if _, _, err := fake.WriteRepos(filepath.Join(root, "home/lotus")); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"api", "token"} {
+		writeHostFile(t, root, "home/lotus/.lotusminer.bak-2025/"+f, readFile(t, filepath.Join(root, "home/lotus/.lotusminer", f)), 0o600)
+	}
+	lastYear := time.Now().AddDate(-1, 0, 0)
+	if err := os.Chtimes(filepath.Join(root, "home/lotus/.lotusminer.bak-2025/api"), lastYear, lastYear); err != nil {
+		t.Fatal(err)
+	}
+	r := hostInfoJSON(t, root)
+	me := currentUser(t)
+	if r.LotusUser != me.Username || len(r.Users) != 1 || !reflect.DeepEqual(r.Users[0].Why, []string{"owns /home/lotus/.lotusminer"}) {
+		t.Errorf("lotus_user %q, users %+v; want %s, who owns the repo", r.LotusUser, r.Users, me.Username)
+	}
+	want := []minerRepo{
+		{Path: "/home/lotus/.lotusminer", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234"},
+		{Path: "/home/lotus/.lotusminer.bak-2025", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234",
+			Skip: "a copy of /home/lotus/.lotusminer: both answer as miner f01234, and the api file here is older"},
+	}
+	if !reflect.DeepEqual(r.MinerRepos, want) {
+		t.Errorf("miner_repos\n%+v\nwant\n%+v", r.MinerRepos, want)
 	}
 }

@@ -180,7 +180,10 @@ run_as_lotus_user() {
 #   dir PATH              a folder it created (removed on uninstall when empty)
 #   file PATH, link PATH  a file or symlink it wrote (binary, cron file, units, logrotate file)
 #   perm PATH GID MODE    the textfile folder's group and mode before it granted write access
-#   repo PATH [DAEMON]    a lotus-miner repo it exports, and its daemon repo
+#   repo PATH DAEMON ID   a lotus-miner repo it exports, its daemon repo and its miner ("-"
+#                         when unknown; before 0.2 "repo PATH [DAEMON]"); when the repo is no
+#                         longer set up, that miner's files in the textfile folder go too
+#   user NAME             the lotus user the jobs run as, kept for a re-run without --user
 #   textfile DIR          the folder the job writes to; --uninstall removes the exporter's files there
 #   logfile PATH          the job's log file; removed with its rotations
 ENTRIES=()
@@ -373,7 +376,7 @@ obtain_binary() {
 HOST_USER=""
 declare -A USER_WHY=()
 HOST_REPOS=()
-declare -A REPO_USER=() REPO_DAEMON=() REPO_ID=() REPO_ERROR=()
+declare -A REPO_USER=() REPO_DAEMON=() REPO_ID=() REPO_ERROR=() REPO_SKIP=()
 CURIO=()
 TF_DIR="" TF_SOURCE="" TF_HOW="" TF_NOTE=""
 SYSTEMD="" SYSTEMD_HOW=""
@@ -383,16 +386,16 @@ LOG_TO="" LOGROTATE="" LOG_HOW=""
 # ask_host reads `lotus-farcaster --host-info lines` (the format is documented in hostinfo.go):
 # one tab-separated record per line, "-" for an empty field.
 ask_host() {
-	local info kind a b c d e f v
+	local info kind a b c d e f g v
 	info=$("$BINARY" --host-info lines ${ROOT:+--host-info.root "$ROOT"}) || die "$BINARY --host-info failed"
-	while IFS=$'\t' read -r kind a b c d e f; do
-		for v in a b c d e f; do [[ ${!v} != - ]] || printf -v "$v" ''; done
+	while IFS=$'\t' read -r kind a b c d e f g; do
+		for v in a b c d e f g; do [[ ${!v} != - ]] || printf -v "$v" ''; done
 		case $kind in
 		lotus_user) HOST_USER=$a ;;
 		user) USER_WHY[${a:-uid $b}]=$d ;;
 		repo)
 			HOST_REPOS+=("$a")
-			REPO_USER[$a]=$b REPO_DAEMON[$a]=$c REPO_ID[$a]=$d REPO_ERROR[$a]=$f
+			REPO_USER[$a]=$b REPO_DAEMON[$a]=$c REPO_ID[$a]=$d REPO_ERROR[$a]=$f REPO_SKIP[$a]=$g
 			;;
 		curio) CURIO+=("$b (pid $a)") ;;
 		textfile) TF_DIR=$a TF_SOURCE=$b TF_HOW=$c ;;
@@ -409,15 +412,22 @@ ask_host() {
 
 USER_HOME="" USER_GROUP=""
 choose_user() {
-	local how=--user
+	local how=--user repo skipped=""
 	if [[ -z $LOTUS_USER ]]; then
-		((${#USER_WHY[@]})) || die "no lotus user found: no lotus-miner or curio runs, and no ~/.lotusminer* folder with an api file is in /root or /home/*; pass --user"
+		LOTUS_USER=$(earlier user) how="chosen by an earlier run"
+	fi
+	if [[ -z $LOTUS_USER ]]; then
+		for repo in "${HOST_REPOS[@]}"; do
+			[[ -z ${REPO_SKIP[$repo]} ]] || skipped+="; skipped $repo: ${REPO_SKIP[$repo]}"
+		done
+		((${#USER_WHY[@]})) || die "no lotus user found: no lotus-miner or curio runs, and no ~/.lotusminer* folder with an api file that answers is in /root or /home/*$skipped; pass --user"
 		[[ -n $HOST_USER ]] || die "several users run lotus-miner or curio, or own miner repos (${!USER_WHY[*]}); pass --user"
 		LOTUS_USER=$HOST_USER how=${USER_WHY[$HOST_USER]}
 	fi
 	USER_HOME=$(getent passwd "$LOTUS_USER" | cut -d: -f6) || die "user $LOTUS_USER does not exist"
 	USER_GROUP=$(id -gn "$LOTUS_USER")
 	say "lotus user: $LOTUS_USER ($how)"
+	desire "user $LOTUS_USER"
 }
 
 # JOBS: one per miner repo, run with LOTUS_MINER_PATH (and LOTUS_PATH when its daemon repo is
@@ -425,7 +435,7 @@ choose_user() {
 # lotus-miner, the one job "curio", which finds Curio's database and its miners on its own.
 JOBS=()
 choose_jobs() {
-	local repo daemon
+	local repo daemon id
 	if [[ -n $MINER_IDS ]]; then
 		JOBS=(miners)
 		say "daemon-only: miners $MINER_IDS, read from the daemon alone"
@@ -437,16 +447,23 @@ choose_jobs() {
 		done
 		JOBS=("${MINER_REPOS[@]}")
 	else
+		# One job per miner (--host-info skips a copy of a repo, and a dead one).
 		for repo in "${HOST_REPOS[@]}"; do
-			[[ ${REPO_USER[$repo]} != "$LOTUS_USER" ]] || JOBS+=("$repo")
+			[[ ${REPO_USER[$repo]} == "$LOTUS_USER" ]] || continue
+			[[ -n ${REPO_SKIP[$repo]} ]] || JOBS+=("$repo")
 		done
-		# A miner that is down now (its process gone) keeps the job an earlier run gave it.
-		while read -r repo daemon; do
-			if [[ -d $(host "$repo") ]] && ! in_list "$repo" "${JOBS[@]}"; then
+		# A miner that is down now (its API silent) keeps the job an earlier run gave it; a
+		# copy of another job's repo does not.
+		while read -r repo daemon id; do
+			if [[ -d $(host "$repo") && -z ${REPO_ID[$repo]:-} ]] && ! in_list "$repo" "${JOBS[@]}" && ! job_serves "$id"; then
 				JOBS+=("$repo")
-				REPO_DAEMON[$repo]=${REPO_DAEMON[$repo]:-$daemon}
+				REPO_DAEMON[$repo]=${REPO_DAEMON[$repo]:-$daemon} REPO_ID[$repo]=$id
 			fi
-		done < <(earlier repo)
+		done < <(earlier_repos)
+		for repo in "${HOST_REPOS[@]}"; do
+			[[ -z ${REPO_SKIP[$repo]} || ${REPO_USER[$repo]} != "$LOTUS_USER" ]] || in_list "$repo" "${JOBS[@]}" ||
+				say "skipped miner repo: $repo (${REPO_SKIP[$repo]})"
+		done
 		if ((${#JOBS[@]} == 0 && ${#CURIO[@]})); then
 			JOBS=(curio)
 			say "curio: the miners Curio's database serves (curio runs: ${CURIO[*]}); the job finds the database and the daemon as curio has them"
@@ -464,7 +481,7 @@ choose_jobs() {
 		else
 			say "miner repo: $repo (${daemon:+daemon repo $daemon; }miner ID unknown: ${REPO_ERROR[$repo]:-not a repo --host-info found})"
 		fi
-		desire "repo $repo${daemon:+ $daemon}"
+		desire "repo $repo ${daemon:--} ${REPO_ID[$repo]:--}"
 	done
 	((${#CURIO[@]} == 0)) || say "note: curio runs too (${CURIO[*]}); these jobs export lotus-miner's miners, and Curio's database is read only by a job without lotus-miner"
 }
@@ -629,12 +646,32 @@ $LOG_FILE {
 "
 }
 
+# earlier_repos: the repo entries of the manifest, "PATH DAEMON ID" with "" for one unknown;
+# before the miner ID was kept an entry was "repo PATH [DAEMON]".
+earlier_repos() {
+	local repo daemon id
+	while read -r repo daemon id; do
+		[[ $daemon != - ]] || daemon=""
+		[[ $id != - ]] || id=""
+		printf '%s %s %s\n' "$repo" "$daemon" "$id"
+	done < <(earlier repo)
+}
+
+# job_serves ID: a job of this run exports miner ID.
+job_serves() {
+	local job
+	[[ -n $1 ]] || return 1
+	for job in "${JOBS[@]}"; do [[ ${REPO_ID[$job]:-} != "$1" ]] || return 0; done
+	return 1
+}
+
 # job_env JOB, job_args JOB: the environment and flags that export one job's miners.
 job_env() {
 	[[ $1 == miners || $1 == curio ]] || printf '%sLOTUS_MINER_PATH=%s' "${REPO_DAEMON[$1]:+LOTUS_PATH=${REPO_DAEMON[$1]} }" "$1"
 }
 job_args() {
 	[[ $1 != miners ]] || printf -- '--miner %s ' "$MINER_IDS"
+	[[ -z ${REPO_ID[$1]:-} ]] || printf -- '--expect-miner %s ' "${REPO_ID[$1]}"
 	printf -- '--textfile-dir %s' "$TEXTFILE_DIR"
 }
 
@@ -724,7 +761,8 @@ put_unit() { # NAME CONTENT
 
 # install_systemd: one job gets lotus-farcaster.service and .timer; several repos get the
 # templates lotus-farcaster@.service and .timer, one instance per repo named after its path
-# (systemd-escape --path), whose %f is the repo; a LOTUS_PATH goes into a drop-in.
+# (systemd-escape --path), whose %f is the repo; a LOTUS_PATH and the repo's miner ID (as
+# $LOTUS_FARCASTER_FLAGS, which systemd splits into zero or more words) go into drop-ins.
 install_systemd() {
 	local job inst env=""
 	if ((${#JOBS[@]} == 1)); then
@@ -738,12 +776,14 @@ install_systemd() {
 		return 0
 	fi
 	command -v systemd-escape >/dev/null || die "systemd-escape not found, although systemd runs"
-	put_unit "$PROGRAM@.service" "$(service_unit "Environment=LOTUS_MINER_PATH=%f"$'\n' "--textfile-dir $TEXTFILE_DIR" " (miner repo %f)")"
+	put_unit "$PROGRAM@.service" "$(service_unit "Environment=LOTUS_MINER_PATH=%f"$'\n' "\$LOTUS_FARCASTER_FLAGS --textfile-dir $TEXTFILE_DIR" " (miner repo %f)")"
 	put_unit "$PROGRAM@.timer" "$(timer_unit " (miner repo %f)")"
 	for job in "${JOBS[@]}"; do
 		inst=$(systemd-escape --path "$job")
 		[[ -z ${REPO_DAEMON[$job]:-} ]] ||
 			put_unit "$PROGRAM@$inst.service.d/lotus-path.conf" "[Service]"$'\n'"Environment=LOTUS_PATH=${REPO_DAEMON[$job]}"
+		[[ -z ${REPO_ID[$job]:-} ]] ||
+			put_unit "$PROGRAM@$inst.service.d/miner.conf" "[Service]"$'\n'"Environment=\"LOTUS_FARCASTER_FLAGS=--expect-miner ${REPO_ID[$job]}\""
 		make_link "$WANTS_DIR/$PROGRAM@$inst.timer" "$UNIT_DIR/$PROGRAM@.timer"
 		TIMERS+=("$PROGRAM@$inst.timer")
 	done
@@ -767,21 +807,21 @@ start_timers() {
 
 # ---------------------------------------------------------------- undoing
 
-# exporter_files DIR: the files lotus-farcaster writes into DIR: for each miner ID
-# lotus-ID.prom, .lotus-ID.prom.lock, .lotus-ID.prom.state (and .state.bad, one set aside),
-# the .tmp files a killed run leaves; and each job's .lotus-farcaster.HASH.lock.
+# exporter_files DIR [ID]: the files lotus-farcaster writes into DIR: for each miner ID (or
+# only ID) lotus-ID.prom, .lotus-ID.prom.lock, .lotus-ID.prom.state (and .state.bad, one set
+# aside), the .tmp files a killed run leaves; and, without ID, each job's .lotus-farcaster.HASH.lock.
 exporter_files() {
 	local f name id
 	for f in "$(host "$1")"/.lotus-farcaster.*.lock; do
 		name=${f##*/}
-		[[ -e $f && $name =~ ^\.lotus-farcaster\.[0-9a-f]{16}\.lock$ ]] && printf '%s\n' "$1/$name"
+		[[ -z ${2:-} && -e $f && $name =~ ^\.lotus-farcaster\.[0-9a-f]{16}\.lock$ ]] && printf '%s\n' "$1/$name"
 	done
 	for f in "$(host "$1")"/lotus-*.prom "$(host "$1")"/.lotus-*.prom.*; do
 		name=${f##*/}
 		id=${name#.}
 		id=${id#lotus-}
 		id=${id%%.*}
-		[[ -e $f && $id =~ ^[ft]0[0-9]+$ ]] || continue
+		[[ -e $f && $id =~ ^[ft]0[0-9]+$ && ${2:-$id} == "$id" ]] || continue
 		case $name in
 		"lotus-$id.prom" | ".lotus-$id.prom.lock" | ".lotus-$id.prom.state" | ".lotus-$id.prom.state.bad" | ".lotus-$id.prom."*.tmp) printf '%s\n' "$1/$name" ;;
 		esac
@@ -807,6 +847,11 @@ undo_entry() {
 		;;
 	textfile) while read -r f; do remove_path "$f"; done < <(exporter_files "$path") ;;
 	logfile) for f in "$(host "$path")" "$(host "$path")".*; do [[ ! -e $f ]] || remove_path "${f#"$ROOT"}"; done ;;
+	repo)
+		# A miner no longer set up (its repo gone): its files go too, unless a job exports it now.
+		[[ -n $TEXTFILE_DIR && -n $mode && $mode != - ]] && ! job_serves "$mode" || return 0
+		while read -r f; do remove_path "$f"; done < <(exporter_files "$TEXTFILE_DIR" "$mode")
+		;;
 	perm)
 		[[ -d $(host "$path") ]] || return 0
 		((DRY_RUN)) || { chgrp "$gid" "$(host "$path")" && chmod "$mode" "$(host "$path")"; }

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 )
@@ -189,6 +190,23 @@ func debianHost(t *testing.T) (*lotustest.Server, string) {
 	return fake, root
 }
 
+// secondMiner puts a second miner, f05678, on the host of debianHost: its lotus-miner repo in
+// /data/miner2 and its daemon's in /data/lotus2 (a daemon that knows both miners).
+func secondMiner(t *testing.T, root string) *lotustest.Server {
+	t.Helper()
+	fake := lotustest.Start(lotustest.Small().Twin("f05678"))
+	t.Cleanup(fake.Close)
+	repos := t.TempDir()
+	if _, _, err := fake.WriteRepos(repos); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"api", "token"} {
+		writeHostFile(t, root, "data/miner2/"+f, readFile(t, filepath.Join(repos, ".lotusminer", f)), 0o600)
+		writeHostFile(t, root, "data/lotus2/"+f, readFile(t, filepath.Join(repos, ".lotus", f)), 0o600)
+	}
+	return fake
+}
+
 func currentUser(t *testing.T) *user.User {
 	t.Helper()
 	u, err := user.Current()
@@ -336,7 +354,7 @@ func TestInstallCron(t *testing.T) {
 		t.Error("the installed binary differs from --binary")
 	}
 	wantMode(t, filepath.Join(root, "etc/cron.d/lotus-farcaster"), 0o644)
-	want := "* * * * * " + me.Username + " LOTUS_PATH=/home/lotus/.lotus LOTUS_MINER_PATH=/home/lotus/.lotusminer /usr/local/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
+	want := "* * * * * " + me.Username + " LOTUS_PATH=/home/lotus/.lotus LOTUS_MINER_PATH=/home/lotus/.lotusminer /usr/local/bin/lotus-farcaster --expect-miner f01234 --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
 	if jobs := cronJobs(t, root); len(jobs) != 1 || jobs[0] != want {
 		t.Errorf("cron jobs %q; want [%q]", jobs, want)
 	}
@@ -396,12 +414,29 @@ func TestInstallCheckProblem(t *testing.T) {
 	fake, root := debianHost(t)
 	fake.Close()
 	pristine := rootSnapshot(t, root)
+	// A repo nobody uses and whose API is silent is no miner to set up.
 	code, out := runInstall(t, "install.sh", "--root", root, "--binary", bin)
+	if code != 1 || !strings.Contains(out, "no lotus user found: no lotus-miner or curio runs, and no ~/.lotusminer* folder with an api file that answers is in /root or /home/*; skipped /home/lotus/.lotusminer: no lotus-miner uses it, and its API did not answer; pass --user") {
+		t.Errorf("Lotus down at the first install: exit %d, want 1 and the skipped repo named:\n%s", code, out)
+	}
+	sameSnapshot(t, "a refused install", pristine, rootSnapshot(t, root))
+
+	// Down after it was installed: the miner keeps its job, user and ID.
+	fake, root = debianHost(t)
+	pristine = rootSnapshot(t, root)
+	mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	installed := cronJobs(t, root)
+	fake.Close()
+	code, out = runInstall(t, "install.sh", "--root", root, "--binary", bin)
 	if code != 3 {
 		t.Errorf("exit %d, want 3 (installed, check failed):\n%s", code, out)
 	}
-	wantContains(t, "install output", out, "miner repo: /home/lotus/.lotusminer (daemon repo /home/lotus/.lotus; miner ID unknown: miner API at http://127.0.0.1:", "wrote /etc/cron.d/lotus-farcaster",
+	wantContains(t, "install output", out, "lotus user: "+currentUser(t).Username+" (chosen by an earlier run)",
+		"miner repo: /home/lotus/.lotusminer (miner f01234, daemon repo /home/lotus/.lotus)", "unchanged /etc/cron.d/lotus-farcaster",
 		"check /home/lotus/.lotusminer: PROBLEM", "connection refused", "fix the above, then check again: sudo -u ")
+	if jobs := cronJobs(t, root); !slices.Equal(jobs, installed) {
+		t.Errorf("cron jobs %q, want those of the first install %q", jobs, installed)
+	}
 	mustInstall(t, "--root", root, "--uninstall")
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 }
@@ -555,24 +590,31 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 	bin := installBinary(t)
 	_, root := debianHost(t)
 	me := currentUser(t)
+	secondMiner(t, root)
+	// A backup of the first repo, api file included: the same miner, so no second job.
 	for _, f := range []string{"api", "token"} {
-		writeHostFile(t, root, "data/miner2/"+f, readFile(t, filepath.Join(root, "home/lotus/.lotusminer", f)), 0o600)
+		writeHostFile(t, root, "home/lotus/.lotusminer.bak-2025/"+f, readFile(t, filepath.Join(root, "home/lotus/.lotusminer", f)), 0o600)
+	}
+	lastYear := time.Now().AddDate(-1, 0, 0)
+	if err := os.Chtimes(filepath.Join(root, "home/lotus/.lotusminer.bak-2025/api"), lastYear, lastYear); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(root, "run/systemd/system"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	proc := filepath.Join(root, "proc")
 	writeFakeProcess(t, proc, "4711", []string{"/usr/local/bin/lotus-miner", "run"},
-		[]string{"HOME=/home/lotus", "LOTUS_MINER_PATH=/data/miner2", "LOTUS_PATH=/home/lotus/.lotus"})
+		[]string{"HOME=/home/lotus", "LOTUS_MINER_PATH=/data/miner2", "LOTUS_PATH=/data/lotus2"})
 	writeFakeProcess(t, proc, "815", []string{"/usr/bin/prometheus-node-exporter", "--collector.textfile.directory", "/srv/textfile"}, nil)
-	pristine := rootSnapshot(t, root, "/proc") // processes come and go below
+	pristine := rootSnapshot(t, root, "/proc", "/data/miner2") // processes come and go below; the repo is removed
 
 	args := []string{"--root", root, "--binary", bin, "--systemd"}
 	out := mustInstall(t, args...)
 	t.Logf("install:\n%s", out)
 	wantContains(t, "install output", out,
 		"lotus user: "+me.Username+" (runs lotus-miner (pid 4711); owns /home/lotus/.lotusminer)",
-		"miner repo: /data/miner2 (miner f01234, daemon repo /home/lotus/.lotus)",
+		"miner repo: /data/miner2 (miner f05678, daemon repo /data/lotus2)",
+		"skipped miner repo: /home/lotus/.lotusminer.bak-2025 (a copy of /home/lotus/.lotusminer: both answer as miner f01234, and the api file here is older)",
 		"miner repo: /home/lotus/.lotusminer (miner f01234, daemon repo /home/lotus/.lotus)",
 		"textfile folder: /srv/textfile (--collector.textfile.directory of running node_exporter (pid 815))",
 		"created /srv/textfile",
@@ -588,7 +630,7 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 	wantMode(t, filepath.Join(units, "lotus-farcaster@.service"), 0o644)
 	wantContains(t, "lotus-farcaster@.service", service,
 		"\nType=oneshot\n", "\nUser="+me.Username+"\n", "\nEnvironment=LOTUS_MINER_PATH=%f\n",
-		"\nExecStart=/usr/local/bin/lotus-farcaster --textfile-dir /srv/textfile\n", "\nSyslogIdentifier=lotus-farcaster\n",
+		"\nExecStart=/usr/local/bin/lotus-farcaster $LOTUS_FARCASTER_FLAGS --textfile-dir /srv/textfile\n", "\nSyslogIdentifier=lotus-farcaster\n",
 		"\nNoNewPrivileges=yes\n", "\nProtectSystem=strict\n", "\nProtectHome=read-only\n", "\nReadWritePaths=/srv/textfile\n")
 	for _, bad := range []string{"ProtectHome=yes", "ProtectProc=", "PrivateNetwork=", "IPAddressDeny="} {
 		if strings.Contains(service, bad) {
@@ -602,8 +644,12 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 		if target, err := os.Readlink(link); err != nil || target != "/etc/systemd/system/lotus-farcaster@.timer" {
 			t.Errorf("timer %s not enabled: -> %q, %v", link, target, err)
 		}
+	}
+	for inst, want := range map[string][2]string{"data-miner2": {"/data/lotus2", "f05678"}, "home-lotus-.lotusminer": {"/home/lotus/.lotus", "f01234"}} {
 		wantContains(t, "drop-in", readFile(t, filepath.Join(units, "lotus-farcaster@"+inst+".service.d/lotus-path.conf")),
-			"Environment=LOTUS_PATH=/home/lotus/.lotus")
+			"Environment=LOTUS_PATH="+want[0]+"\n")
+		wantContains(t, "drop-in", readFile(t, filepath.Join(units, "lotus-farcaster@"+inst+".service.d/miner.conf")),
+			`Environment="LOTUS_FARCASTER_FLAGS=--expect-miner `+want[1]+`"`)
 	}
 	if analyze, err := exec.LookPath("systemd-analyze"); err == nil {
 		// The units as systemd reads them (the binary named inside the root).
@@ -643,8 +689,23 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 		t.Error("switching to cron left the units")
 	}
 
+	// The second miner's repo is removed: its job goes, and its files with it.
+	exporterLeftovers(t, root, "/srv/textfile", "f01234")
+	exporterLeftovers(t, root, "/srv/textfile", "f05678")
+	if err := os.RemoveAll(filepath.Join(root, "data/miner2")); err != nil {
+		t.Fatal(err)
+	}
+	out = mustInstall(t, "--root", root, "--binary", bin, "--cron", "--no-check")
+	if jobs := cronJobs(t, root); len(jobs) != 1 || !strings.Contains(jobs[0], "--expect-miner f01234 ") {
+		t.Errorf("cron jobs %q, want the first miner's alone", jobs)
+	}
+	wantContains(t, "the second repo removed", out, "removed /srv/textfile/.lotus-f05678.prom.state", "removed /srv/textfile/.lotus-f05678.prom.123456.tmp")
+	if strings.Contains(out, "f01234.prom") {
+		t.Errorf("removing the second miner touched the first one's files:\n%s", out)
+	}
+
 	mustInstall(t, "--root", root, "--uninstall")
-	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root, "/proc"))
+	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root, "/proc", "/data/miner2"))
 }
 
 // TestInstallGrantsTextfileAccess: a lotus user that cannot write node_exporter's folder gets
@@ -949,7 +1010,7 @@ func testDebInstall(t *testing.T, deb string) {
 	out := run("-i", deb)
 	t.Logf("dpkg -i:\n%s", out)
 	wantContains(t, "dpkg -i output", out, "binary in place: /usr/bin/lotus-farcaster", "wrote /etc/cron.d/lotus-farcaster", "verdict OK")
-	want := " /usr/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
+	want := " /usr/bin/lotus-farcaster --expect-miner f01234 --textfile-dir /var/lib/prometheus/node-exporter 2>&1 | logger -t lotus-farcaster"
 	if jobs := cronJobs(t, root); len(jobs) != 1 || !strings.HasSuffix(jobs[0], want) {
 		t.Errorf("cron jobs %q; want one ending in %q", jobs, want)
 	}
