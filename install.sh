@@ -174,6 +174,31 @@ run_as_lotus_user() {
 	fi
 }
 
+# repeat_options: a re-run (the package's too) repeats the choices given to an earlier one,
+# unless its own options say otherwise; this run's choices are recorded in turn.
+repeat_options() {
+	local flag val repeated=()
+	if [[ -z $MINER_IDS && ${#MINER_REPOS[@]} == 0 ]]; then
+		while read -r flag val; do
+			case $flag in
+			--miner) MINER_IDS=$val repeated+=("$flag $val") ;;
+			--miner-repo) MINER_REPOS+=("$val") repeated+=("$flag $val") ;;
+			esac
+		done < <(earlier option)
+	fi
+	while read -r flag val; do
+		case $flag in
+		--textfile-dir) [[ -n $TEXTFILE_DIR ]] || TEXTFILE_DIR=$val repeated+=("$flag $val") ;;
+		--cron | --systemd) [[ -n $SCHEDULER ]] || SCHEDULER=${flag#--} repeated+=("$flag") ;;
+		esac
+	done < <(earlier option)
+	((${#repeated[@]} == 0)) || say "options of an earlier run, repeated: ${repeated[*]}"
+	[[ -z $MINER_IDS ]] || desire "option --miner $MINER_IDS"
+	for val in "${MINER_REPOS[@]}"; do desire "option --miner-repo $val"; done
+	[[ -z $TEXTFILE_DIR ]] || desire "option --textfile-dir $TEXTFILE_DIR"
+	[[ -z $SCHEDULER ]] || desire "option --$SCHEDULER"
+}
+
 # ---------------------------------------------------------------- the record of what is installed
 
 # ENTRIES lists what this installer put on the host, one "TYPE PATH [DETAIL]" each:
@@ -184,6 +209,8 @@ run_as_lotus_user() {
 #                         when unknown; before 0.2 "repo PATH [DAEMON]"); when the repo is no
 #                         longer set up, that miner's files in the textfile folder go too
 #   user NAME             the lotus user the jobs run as, kept for a re-run without --user
+#   option FLAG VALUE     --miner, --miner-repo, --textfile-dir, --cron or --systemd as given,
+#                         repeated by a re-run that does not say otherwise
 #   textfile DIR          the folder the job writes to; --uninstall removes the exporter's files there
 #   logfile PATH          the job's log file; removed with its rotations
 ENTRIES=()
@@ -941,6 +968,7 @@ check_job() {
 install() {
 	local job
 	load_manifest || true
+	repeat_options
 	# Everything that can fail without changing the host comes first.
 	obtain_binary
 	ask_host

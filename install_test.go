@@ -576,6 +576,11 @@ func TestInstallDaemonOnly(t *testing.T) {
 	if jobs := cronJobs(t, root); len(jobs) != 1 || jobs[0] != want {
 		t.Errorf("cron jobs %q; want [%q]", jobs, want)
 	}
+	// A re-run, as the package's is, repeats the first install's choices.
+	installed := rootSnapshot(t, root)
+	out = mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	wantContains(t, "re-run output", out, "options of an earlier run, repeated: --miner f01234,f05678", "lotus user: "+me.Username+" (chosen by an earlier run)")
+	sameSnapshot(t, "a re-run without options", installed, rootSnapshot(t, root))
 	exporterLeftovers(t, root, "/var/lib/prometheus/node-exporter", "f05678")
 	writeHostFile(t, root, "var/lib/prometheus/node-exporter/lotus-f05678.prom", "lotus_up 1\n", 0o644)
 	mustInstall(t, "--root", root, "--uninstall")
