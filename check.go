@@ -24,6 +24,9 @@ import (
 func check(ctx context.Context, c config, f found, out io.Writer) int {
 	node := connect(ctx, f, time.Now())
 	defer node.Close()
+	if line := runAsOwner(c, f, node); line != "" {
+		return sayRunAs(c, nil, line)
+	}
 	problems := 0
 	if f.failed {
 		problems++
@@ -35,10 +38,14 @@ func check(ctx context.Context, c config, f found, out io.Writer) int {
 	switch {
 	case len(c.miners) > 0:
 		fmt.Fprintf(out, "miner API:\n  not used:   daemon-only mode (--miner)\n")
-	case f.miner == nil && f.curio != nil:
+	case f.miner == nil && (f.curio != nil || f.curioRuns):
 		fmt.Fprintf(out, "miner API:\n  not used:   no lotus-miner; the miners are those Curio's database serves\n")
 	default:
 		problems += checkAPI(out, "miner", f.miner, c.minerAPI != "", node.MinerVersion, node.MinerErr, node.Miner != nil)
+	}
+	if f.curio == nil && f.curioRuns && f.miner == nil {
+		fmt.Fprintln(out, "curio database:\n  PROBLEM:    not found (the reason is on stderr)")
+		problems++
 	}
 	if f.curio != nil {
 		fmt.Fprintf(out, "curio database:\n  found via:  %s\n  address:    %s\n", f.curio.Source, f.curio.Redacted())

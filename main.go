@@ -55,6 +55,7 @@ type config struct {
 	trust               proc.Trust    // whose processes and folders to believe
 	secrets             *redaction    // the tokens found, hidden from all output
 	stdout              io.Writer     // where --output - and --demo's note go
+	args                []string      // the command line, to name it in advice
 	grace               time.Duration // see metrics.Options.Grace
 }
 
@@ -84,6 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	c.stdout = stdout
+	c.args = args
 	c.trust = proc.LoadTrust("")
 	c.secrets = secrets
 	if c.showVersion {
@@ -127,6 +129,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		secrets.add(d.Token, m.Token)
 		f = found{daemon: &d, miner: &m}
 	}
+	if line := runAsOwner(c, f, nil); line != "" {
+		return sayRunAs(c, log, line)
+	}
+	f.sayProblems(log)
 	if c.check {
 		return check(ctx, c, f, stdout)
 	}
@@ -148,6 +154,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	node := connect(ctx, f, start)
 	defer node.Close()
+	if line := runAsOwner(c, f, node); line != "" {
+		return sayRunAs(c, log, line)
+	}
 	logAPIProblems(log, node, f)
 
 	plans, err := planMiners(ctx, c, dir, node, f.miner != nil)
