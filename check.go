@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -129,6 +130,7 @@ func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, 
 	}
 	result := collect(ctx, c, node, p, st)
 	fmt.Fprintln(out, "  collectors:")
+	var refused []string
 	for _, o := range result.Outcomes {
 		if o.Err == nil {
 			fmt.Fprintf(out, "    %-10s ok (%.2fs)\n", o.Name, o.Duration.Seconds())
@@ -139,6 +141,15 @@ func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, 
 		if fix := advice(o.Err); fix != "" {
 			fmt.Fprintf(out, "               fix: %s\n", fix)
 		}
+		if lotusapi.KindOf(o.Err) == lotusapi.KindPermission {
+			refused = append(refused, o.Name)
+		}
+	}
+	for _, name := range leftOut(c, node, p) {
+		fmt.Fprintf(out, "    %-10s left out (--collectors)\n", name)
+	}
+	if refused != nil {
+		fmt.Fprintf(out, "  fix:        or leave out what the tokens cannot serve (docs/permissions.md): %s\n", leaveOut(c, refused))
 	}
 
 	families, err := gather(result, p.id)
@@ -158,6 +169,25 @@ func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, 
 	}
 	fmt.Fprintf(out, "  output:     %d series, %d bytes\n", seriesCount(families), content.Len())
 	return problems
+}
+
+// leftOut names the collectors that --collectors leaves out of p's file: those it would
+// otherwise run.
+func leftOut(c config, node *metrics.Node, p minerPlan) []string {
+	would, chosen := metrics.All, c.collectors
+	switch {
+	case p.cluster:
+		would, chosen = metrics.CurioCluster, c.clusterCollectors
+	case node.CurioUsed():
+		would = slices.Concat(metrics.All, metrics.CurioMiner)
+	}
+	var names []string
+	for _, col := range would {
+		if !slices.Contains(chosen, col) && !(p.daemonOnly && col.Needs()&metrics.NeedLotusMiner != 0) {
+			names = append(names, col.Name())
+		}
+	}
+	return names
 }
 
 // flagTokenNote says where a token given in an API flag belongs instead: every local user

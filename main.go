@@ -236,7 +236,7 @@ func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, lo
 	if p.first {
 		collected.Wait()
 	}
-	failed := logFailures(log, result, p.id, c.timeout)
+	failed := logFailures(log, result, p.id, c)
 
 	families, err := gather(result, p.id)
 	if err != nil {

@@ -140,9 +140,9 @@ func TestRootLeavesTheLotusUsersFile(t *testing.T) {
 // The command named leaves out the flags that may hold a secret, and quotes for the shell.
 func TestWithoutSecrets(t *testing.T) {
 	args := []string{"--daemon-api", "TOKEN:/ip4/1.2.3.4/tcp/1234/http", "-miner-api=TOKEN2:/ip4/1.2.3.4/tcp/2345/http",
-		"--curio-db", "postgres://u:pw@h/db", "--textfile-dir", "/var/lib/node exporter", "--collectors", "-alerts,jobs", "--check"}
+		"--curio-db", "postgres://u:pw@h/db", "--textfile-dir", "/var/lib/node exporter", "--collectors", "-alerts,-jobs", "--check"}
 	got := shellJoin(withoutSecrets(args))
-	want := `--textfile-dir '/var/lib/node exporter' --collectors -alerts,jobs --check`
+	want := `--textfile-dir '/var/lib/node exporter' --collectors -alerts,-jobs --check`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
