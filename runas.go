@@ -17,26 +17,29 @@ import (
 )
 
 // runAsOwner is the one line a run or --check says instead of fourteen failures when it is
-// run by the wrong user (root, say), or "" when nothing says so. before is true before the
-// sources are reached (node nil): then discovery must have found none at all; after, none
-// must have answered and a file of ours in the output folder must belong to another user,
-// which a run must not replace with a file of every API down.
+// run by the wrong user (root, say), or "" when nothing says so. Before the sources are
+// reached (node nil), discovery must have found none at all, and this run's user must own no
+// Lotus itself; after, none must have answered, and a file of ours in the output folder must
+// belong to another user: a run must not replace it with a file of every API down.
 func runAsOwner(c config, f found, node *metrics.Node) string {
+	reached := node != nil && (node.Daemon != nil || node.Miner != nil || node.Curio != nil)
+	if c.demo || c.output == "-" || reached || node == nil && !f.nothing() {
+		return ""
+	}
 	dir, _, _ := outputDir(c) // a folder that is refused still says whose files are in it
 	theirs := othersFiles(c, dir)
+	owners, selfToo := lotusOwners(theirs)
 	switch {
-	case c.demo || c.output == "-":
+	case node != nil && len(theirs) == 0:
 		return ""
-	case node == nil && !f.nothing():
-		return ""
-	case node != nil && (node.Daemon != nil || node.Miner != nil || node.Curio != nil || len(theirs) == 0):
-		return ""
+	case node == nil && selfToo, len(owners) == 0:
+		return "" // this user's Lotus is not found: discovery's lines say why
 	}
-	owners := lotusOwners(theirs)
-	if len(owners) == 0 {
-		return ""
+	who := owners[0]
+	if len(theirs) > 0 {
+		who = userName(theirs[0]) // the one whose file it is
 	}
-	cmd := "sudo -u " + owners[0] + " " + shellJoin(append([]string{os.Args[0]}, withoutSecrets(c.args)...))
+	cmd := "sudo -u " + who + " " + shellJoin(append([]string{os.Args[0]}, withoutSecrets(c.args)...))
 	if len(owners) == 1 {
 		return fmt.Sprintf("this host's Lotus repos belong to %s: run as that user: %s", owners[0], cmd)
 	}
@@ -75,11 +78,11 @@ func othersFiles(c config, dir string) []int {
 
 // lotusOwners are the names of the users, other than this run's, whose Lotus this host runs:
 // the owners of running lotus, lotus-miner and curio processes, of the Lotus repos (.lotus or
-// .lotusminer folders holding an api file) in the home folders, and fileOwners. Any user can
-// start a program named lotus or make such a folder, so they only name a user to advise;
-// what the run does (leave a file alone) rests on the file's owner alone, in a folder
-// textfile.CheckDir trusts.
-func lotusOwners(fileOwners []int) []string {
+// .lotusminer folders holding an api file) in the home folders, and fileOwners; selfToo says
+// this run's user is one of them. Any user can start a program named lotus or make such a
+// folder, so they only name a user to advise; what the run does (leave a file alone) rests
+// on the file's owner alone, in a folder textfile.CheckDir trusts.
+func lotusOwners(fileOwners []int) (names []string, selfToo bool) {
 	uids := slices.Clone(fileOwners)
 	for _, p := range proc.Find(hostRoot+"/proc", "lotus", "lotus-miner", "curio") {
 		uids = append(uids, p.EUID)
@@ -92,14 +95,15 @@ func lotusOwners(fileOwners []int) []string {
 			}
 		}
 	}
-	var names []string
 	for _, uid := range uids {
-		if uid != os.Geteuid() {
+		if uid == os.Geteuid() {
+			selfToo = true
+		} else {
 			names = append(names, userName(uid))
 		}
 	}
 	slices.Sort(names)
-	return slices.Compact(names)
+	return slices.Compact(names), selfToo
 }
 
 // ownerUID is the user owning path, itself and not a link's target.

@@ -87,6 +87,14 @@ func TestRootNamesTheLotusUser(t *testing.T) {
 	if code != exitUsage || stdout.String() != want || stderr.Len() != 0 {
 		t.Errorf("--check: exit %d, stderr %q, stdout:\n%s\nwant exit %d and:\n%s", code, stderr.String(), stdout.String(), exitUsage, want)
 	}
+
+	// This run's user has a Lotus repo of its own, not found: discovery's lines say why.
+	mkOwned(t, filepath.Join(root, "root/.lotusminer/api"), "/ip4/127.0.0.1/tcp/2345/http", os.Geteuid())
+	stderr.Reset()
+	code = run([]string{"--textfile-dir", dir, "--timeout", "20s"}, &stdout, &stderr)
+	if strings.Contains(stderr.String(), "belong to") || !strings.Contains(stderr.String(), `msg="daemon API not usable"`) {
+		t.Errorf("a run by a user with a repo of its own: exit %d, stderr:\n%s", code, stderr.String())
+	}
 }
 
 // A run as root that reaches no API leaves the lotus user's live file alone, and says why
