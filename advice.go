@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/user"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
@@ -54,14 +51,6 @@ func advice(err error) string {
 func writeFix(dir string) string {
 	me := userName(os.Getuid())
 	return fmt.Sprintf("let %s write there: sudo setfacl -m u:%s:rwx %s (Debian package acl), or re-run install.sh, which grants it", me, me, dir)
-}
-
-// userName is a user's name for messages, its number only when it has none.
-func userName(uid int) string {
-	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-		return u.Username
-	}
-	return "uid " + strconv.Itoa(uid)
 }
 
 // adminToken names the token that has every permission the exporter uses.
@@ -112,16 +101,20 @@ func logAPIProblems(log *slog.Logger, node *metrics.Node, f found) {
 // token that lacks a permission is one line per API, a miner ID the chain has no miner for
 // is one line, and one method that failed for several collectors (StateMinerInfo, say) is
 // one line.
-func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout time.Duration) (failed bool) {
+func logFailures(log *slog.Logger, result *metrics.Run, minerID string, conf config) (failed bool) {
 	type cause struct{ msg, fix string }
 	var order []cause
 	byCause := map[cause][]string{}
 	// A token short of permissions is one line per API, naming the strongest one missing.
 	need := map[string]string{}
+	var refused []string
 	for _, o := range result.Failed() {
 		var ce *lotusapi.CallError
-		if errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission && permissionRank(ce.Need) > permissionRank(need[ce.API]) {
-			need[ce.API] = ce.Need
+		if errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission {
+			refused = append(refused, o.Name)
+			if permissionRank(ce.Need) > permissionRank(need[ce.API]) {
+				need[ce.API] = ce.Need
+			}
 		}
 	}
 	for _, o := range result.Failed() {
@@ -134,6 +127,7 @@ func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout 
 			c = cause{msg: "collectors ran out of time; raise --timeout or look at the slow Lotus API"}
 		case errors.As(o.Err, &ce) && ce.Kind == lotusapi.KindPermission:
 			c.msg = fmt.Sprintf("the %s API token lacks the %q permission", ce.API, need[ce.API])
+			c.fix += ", or leave out what it cannot serve (docs/permissions.md): " + leaveOut(conf, refused)
 		case metrics.IsNotAMiner(o.Err):
 			c.msg = fmt.Sprintf("the daemon knows no miner %s at its head", minerID)
 		case errors.As(o.Err, &ce):
@@ -151,7 +145,7 @@ func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout 
 		names := strings.Join(byCause[c], ",")
 		switch {
 		case strings.HasPrefix(c.msg, "collectors ran out of time"):
-			log.Error(c.msg, "timeout", timeout, "collectors", names)
+			log.Error(c.msg, "timeout", conf.timeout, "collectors", names)
 		case c.fix != "":
 			log.Error(c.msg, "collectors", names, "fix", c.fix)
 		case len(byCause[c]) > 1:
@@ -161,6 +155,25 @@ func logFailures(log *slog.Logger, result *metrics.Run, minerID string, timeout 
 		}
 	}
 	return len(result.Failed()) > 0
+}
+
+// leaveOut is the --collectors flag that runs what c runs but the collectors named: a token
+// short of a permission can be chosen knowingly (docs/permissions.md). Of the two spellings
+// that say so, the shorter.
+func leaveOut(c config, names []string) string {
+	var kept, left []string
+	for _, col := range allCollectors() {
+		switch n := col.Name(); {
+		case !slices.Contains(names, n) && (slices.Contains(c.collectors, col) || slices.Contains(c.clusterCollectors, col)):
+			kept = append(kept, n)
+		default:
+			left = append(left, n)
+		}
+	}
+	if len(kept) < len(left) {
+		return "--collectors " + strings.Join(kept, ",")
+	}
+	return "--collectors -" + strings.Join(left, ",-")
 }
 
 // permissionRank orders Lotus's permissions; each includes those before it.

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -25,6 +26,9 @@ import (
 func check(ctx context.Context, c config, f found, out io.Writer) int {
 	node := connect(ctx, f, time.Now())
 	defer node.Close()
+	if line := runAsOwner(c, f, node); line != "" {
+		return sayRunAs(c, nil, line)
+	}
 	problems := 0
 	if f.failed {
 		problems++
@@ -36,10 +40,14 @@ func check(ctx context.Context, c config, f found, out io.Writer) int {
 	switch {
 	case len(c.miners) > 0:
 		fmt.Fprintf(out, "miner API:\n  not used:   daemon-only mode (--miner)\n")
-	case f.miner == nil && f.curio != nil:
+	case f.miner == nil && (f.curio != nil || f.curioRuns):
 		fmt.Fprintf(out, "miner API:\n  not used:   no lotus-miner; the miners are those Curio's database serves\n")
 	default:
 		problems += checkAPI(out, "miner", f.miner, c.minerAPI != "", node.MinerVersion, node.MinerErr, node.Miner != nil)
+	}
+	if f.curio == nil && f.curioRuns && f.miner == nil {
+		fmt.Fprintln(out, "curio database:\n  PROBLEM:    not found (the reason is on stderr)")
+		problems++
 	}
 	if f.curio != nil {
 		fmt.Fprintf(out, "curio database:\n  found via:  %s\n  address:    %s\n", f.curio.Source, f.curio.Redacted())
@@ -123,6 +131,7 @@ func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, 
 	}
 	result := collect(ctx, c, node, p, st)
 	fmt.Fprintln(out, "  collectors:")
+	var refused []string
 	for _, o := range result.Outcomes {
 		if o.Err == nil {
 			fmt.Fprintf(out, "    %-10s ok (%.2fs)\n", o.Name, o.Duration.Seconds())
@@ -133,6 +142,15 @@ func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, 
 		if fix := advice(o.Err); fix != "" {
 			fmt.Fprintf(out, "               fix: %s\n", fix)
 		}
+		if lotusapi.KindOf(o.Err) == lotusapi.KindPermission {
+			refused = append(refused, o.Name)
+		}
+	}
+	for _, name := range leftOut(c, node, p) {
+		fmt.Fprintf(out, "    %-10s left out (--collectors)\n", name)
+	}
+	if refused != nil {
+		fmt.Fprintf(out, "  fix:        or leave out what the tokens cannot serve (docs/permissions.md): %s\n", leaveOut(c, refused))
 	}
 
 	families, err := gather(result, p.id)
@@ -152,6 +170,25 @@ func checkMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, 
 	}
 	fmt.Fprintf(out, "  output:     %d series, %d bytes\n", seriesCount(families), content.Len())
 	return problems
+}
+
+// leftOut names the collectors that --collectors leaves out of p's file: those it would
+// otherwise run.
+func leftOut(c config, node *metrics.Node, p minerPlan) []string {
+	would, chosen := metrics.All, c.collectors
+	switch {
+	case p.cluster:
+		would, chosen = metrics.CurioCluster, c.clusterCollectors
+	case node.CurioUsed():
+		would = slices.Concat(metrics.All, metrics.CurioMiner)
+	}
+	var names []string
+	for _, col := range would {
+		if !slices.Contains(chosen, col) && !(p.daemonOnly && col.Needs()&metrics.NeedLotusMiner != 0) {
+			names = append(names, col.Name())
+		}
+	}
+	return names
 }
 
 // flagTokenNote says where a token given in an API flag belongs instead: every local user

@@ -14,18 +14,44 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/curio"
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
 )
 
 // found is what discovery found; a nil source was not found, or not usable.
 type found struct {
 	daemon, miner *lotusapi.Endpoint
 	curio         *curio.Settings
+	// curioRuns says a curio process runs, whoever its user: a Curio host, which needs no
+	// lotus-miner.
+	curioRuns bool
 	// failed is set when a source was there but not usable (a malformed address, a token
-	// file that cannot be read): that is said on stderr, and the run exits 2.
-	failed bool
+	// file that cannot be read), or not found: problems says why, on stderr once the run
+	// knows they are the cause (see sayProblems), and the run exits 2.
+	failed   bool
+	problems []discoveryProblem
 }
 
-// discover finds the run's sources, each failure in one stderr line. lotus-miner is not
+// discoveryProblem is one source discovery could not use, and why.
+type discoveryProblem struct {
+	msg string
+	err error
+}
+
+// sayProblems writes one stderr line per source discovery could not use.
+func (f found) sayProblems(log *slog.Logger) {
+	for _, p := range f.problems {
+		log.Error(p.msg, "err", p.err)
+	}
+}
+
+// nothing says discovery found no source at all.
+func (f found) nothing() bool { return f.daemon == nil && f.miner == nil && f.curio == nil }
+
+// hostRoot is where the host's files are, "" for this host: tests point it at a fake one
+// (its proc and home folders).
+var hostRoot = ""
+
+// discover finds the run's sources; each failure is one of f.problems. lotus-miner is not
 // looked for in daemon-only mode (--miner); where Curio is found, none is needed: Curio's
 // database names the miners. Curio's database is read unless lotus-miner serves the run's
 // miner. Every secret found is hidden before anything is said.
@@ -33,20 +59,27 @@ func discover(c config, log *slog.Logger) (f found) {
 	if c.demo {
 		return f
 	}
-	switch s, err := curio.Discover(c.curioDB, curio.Env{Getenv: os.Getenv, ProcDir: "/proc", Trust: c.trust}); {
-	case errors.Is(err, curio.ErrNotFound):
-	case err != nil:
-		log.Error("Curio's database not usable", "err", err)
+	problem := func(msg string, err error) {
+		f.problems = append(f.problems, discoveryProblem{msg, err})
 		f.failed = true
+	}
+	procDir := hostRoot + "/proc"
+	f.curioRuns = len(proc.Find(procDir, "curio")) > 0
+	var curioErr error
+	switch s, err := curio.Discover(c.curioDB, curio.Env{Getenv: os.Getenv, ProcDir: procDir, Trust: c.trust}); {
+	case errors.Is(err, curio.ErrNotFound):
+		curioErr = err
+	case err != nil:
+		problem("Curio's database not usable", err)
 	default:
 		c.secrets.add(s.Secret())
 		f.curio = &s
 		log.Debug("Curio's database found", "url", s.Redacted(), "source", s.Source)
 	}
 	env := lotusapi.OSEnv()
+	env.ProcDir = procDir
 	if ep, err := lotusapi.DiscoverDaemon(c.daemonAPI, env); err != nil {
-		log.Error("daemon API not usable", "err", err)
-		f.failed = true
+		problem("daemon API not usable", err)
 	} else {
 		c.secrets.add(ep.Token)
 		f.daemon = &ep
@@ -58,9 +91,11 @@ func discover(c config, log *slog.Logger) (f found) {
 	switch ep, err := lotusapi.DiscoverMiner(c.minerAPI, env); {
 	case lotusapi.IsNotFound(err) && f.curio != nil:
 		log.Debug("no lotus-miner: the miners are those Curio's database serves")
+	case lotusapi.IsNotFound(err) && f.curioRuns && curioErr != nil:
+		// A Curio host needs no lotus-miner: what is missing is Curio's database.
+		problem("no lotus-miner, and curio runs but its database was not found", curioErr)
 	case err != nil:
-		log.Error("miner API not usable", "err", err)
-		f.failed = true
+		problem("miner API not usable", err)
 	default:
 		c.secrets.add(ep.Token)
 		f.miner = &ep

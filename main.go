@@ -58,6 +58,7 @@ type config struct {
 	trust               proc.Trust    // whose processes and folders to believe
 	secrets             *redaction    // the tokens found, hidden from all output
 	stdout              io.Writer     // where --output - and --demo's note go
+	args                []string      // the command line, to name it in advice
 	grace               time.Duration // see metrics.Options.Grace
 }
 
@@ -97,6 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	c.stdout = stdout
+	c.args = args
 	c.trust = proc.LoadTrust("")
 	c.secrets = secrets
 	if c.showVersion {
@@ -140,6 +142,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		secrets.add(d.Token, m.Token)
 		f = found{daemon: &d, miner: &m}
 	}
+	if line := runAsOwner(c, f, nil); line != "" {
+		return sayRunAs(c, log, line)
+	}
+	f.sayProblems(log)
 	if c.check {
 		return check(ctx, c, f, stdout)
 	}
@@ -161,6 +167,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	node := connect(ctx, f, start)
 	defer node.Close()
+	if line := runAsOwner(c, f, node); line != "" {
+		return sayRunAs(c, log, line)
+	}
 	logAPIProblems(log, node, f)
 
 	plans, err := planMiners(ctx, c, dir, node, f.miner != nil)
@@ -240,7 +249,7 @@ func runMiner(ctx context.Context, c config, node *metrics.Node, p minerPlan, lo
 	if p.first {
 		collected.Wait()
 	}
-	failed := logFailures(log, result, p.id, c.timeout)
+	failed := logFailures(log, result, p.id, c)
 
 	families, err := gather(result, p.id)
 	if err != nil {

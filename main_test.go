@@ -496,7 +496,7 @@ func TestReadOnlyTokenIsOneLine(t *testing.T) {
 		"--miner-api", strings.TrimPrefix(apiFlag(t, fake.MinerURL, ""), ":"),
 		"--output", filepath.Join(t.TempDir(), "x.prom"),
 	}, &bytes.Buffer{}, &stderr)
-	want := `level=ERROR msg="the miner API token lacks the \"admin\" permission" collectors=alerts,jobs,workers,storage fix="use lotus-miner's admin token: the repo's token file, or ` + "`lotus-miner auth api-info --perm admin`" + `"` + "\n"
+	want := `level=ERROR msg="the miner API token lacks the \"admin\" permission" collectors=alerts,jobs,workers,storage fix="use lotus-miner's admin token: the repo's token file, or ` + "`lotus-miner auth api-info --perm admin`" + `, or leave out what it cannot serve (docs/permissions.md): --collectors -alerts,-jobs,-workers,-storage"` + "\n"
 	if code != exitFailed || stderr.String() != want {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr.String(), want)
 	}
