@@ -563,8 +563,16 @@ func TestInstallLogDestination(t *testing.T) {
 				t.Errorf("log file lacks a stamped error line:\n%s", logged)
 			}
 			writeHostFile(t, root, "var/log/lotus-farcaster/lotus-farcaster.log.1", "rotated\n", 0o644)
+			// The .deb's remove keeps the log with the counters; a plain --uninstall removes all.
+			out = mustInstall(t, "--root", root, "--uninstall", "--keep-data")
+			wantContains(t, "--keep-data output", out, "removed /etc/logrotate.d/lotus-farcaster\n",
+				"kept /var/log/lotus-farcaster/lotus-farcaster.log (removed by install.sh --uninstall)\n",
+				"kept /var/log/lotus-farcaster/lotus-farcaster.log.1 (removed by install.sh --uninstall)\n")
+			if got := readFile(t, filepath.Join(logDir, "lotus-farcaster.log")); got != logged {
+				t.Errorf("--keep-data changed the log: %q, was %q", got, logged)
+			}
 			mustInstall(t, "--root", root, "--uninstall")
-			sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
+			sameSnapshot(t, "install, --uninstall --keep-data, then --uninstall", pristine, rootSnapshot(t, root))
 		})
 	}
 }
