@@ -1026,6 +1026,7 @@ func TestInstallRelease(t *testing.T) {
 	t.Run("deb unpacked", func(t *testing.T) { testDebContents(t, filepath.Join(dist, deb)) })
 	t.Run("deb lintian", func(t *testing.T) { testDebLintian(t, filepath.Join(dist, deb)) })
 	t.Run("deb installed and purged", func(t *testing.T) { testDebInstall(t, filepath.Join(dist, deb)) })
+	t.Run("deb on a systemd host", func(t *testing.T) { testDebSystemd(t, filepath.Join(dist, deb)) })
 }
 
 // testDebContents unpacks the .deb with dpkg-deb and checks its files, fields and scripts.
@@ -1091,6 +1092,69 @@ func testDebContents(t *testing.T, deb string) {
 	}
 }
 
+// dpkgRoot gives root an empty dpkg database and returns a function that runs dpkg on it.
+// dpkg runs the maintainer scripts outside a chroot (--force-script-chrootless, DPKG_ROOT
+// set), since the root holds no shell.
+func dpkgRoot(t *testing.T, root string) func(args ...string) string {
+	t.Helper()
+	dpkg := installTool(t, "dpkg")
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("dpkg --root needs root to give the package's files their owner; CI runs as root")
+		}
+		t.Skip("dpkg --root needs root to give the package's files their owner")
+	}
+	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeHostFile(t, root, "var/lib/dpkg/status", "", 0o644)
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(dpkg, append([]string{"--root=" + root, "--force-script-chrootless", "--force-not-root"}, args...)...)
+		cmd.Env = cleanEnv()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("dpkg %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+}
+
+// testDebSystemd installs the .deb on a host where systemd is PID 1 and no cron runs: the
+// postinst enables the timer dpkg unpacked into /usr/lib/systemd/system and writes only the
+// service into /etc; remove and purge leave the root as it was.
+func testDebSystemd(t *testing.T, deb string) {
+	_, root := debianHost(t)
+	for _, gone := range []string{"proc/12", "usr/sbin/cron"} {
+		if err := os.RemoveAll(filepath.Join(root, gone)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "run/systemd/system"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := dpkgRoot(t, root)
+	pristine := rootSnapshot(t, root, "/var/lib/dpkg")
+
+	out := run("-i", deb)
+	t.Logf("dpkg -i:\n%s", out)
+	wantContains(t, "dpkg -i output", out, "schedule: every minute via systemd", "timer unit: /usr/lib/systemd/system/lotus-farcaster.timer (the package's)",
+		"wrote /etc/systemd/system/lotus-farcaster.service", "verdict OK", "remove with apt remove lotus-farcaster")
+	units := filepath.Join(root, "etc/systemd/system")
+	if target, err := os.Readlink(filepath.Join(units, "timers.target.wants/lotus-farcaster.timer")); err != nil || target != "/usr/lib/systemd/system/lotus-farcaster.timer" {
+		t.Errorf("the package's timer not enabled: -> %q, %v", target, err)
+	}
+	wantMode(t, filepath.Join(root, "usr/lib/systemd/system/lotus-farcaster.timer"), 0o644)
+	if timers, _ := filepath.Glob(filepath.Join(units, "*.timer")); len(timers) > 0 {
+		t.Errorf("timers written into /etc: %q", timers)
+	}
+	out = run("--purge", "lotus-farcaster")
+	wantContains(t, "dpkg --purge output", out, "removed /etc/systemd/system/timers.target.wants/lotus-farcaster.timer", "removed /etc/systemd/system/lotus-farcaster.service")
+	sameSnapshot(t, "dpkg -i then --purge on a systemd host", pristine, rootSnapshot(t, root, "/var/lib/dpkg"))
+}
+
 // testDebLintian: lintian reports no error and no warning on the .deb; the tags that do not
 // apply are overridden in packaging/lintian-overrides, each with its reason.
 func testDebLintian(t *testing.T, deb string) {
@@ -1109,34 +1173,11 @@ func testDebLintian(t *testing.T, deb string) {
 // testDebInstall installs the .deb into a Debian host root with dpkg --root, whose postinst
 // schedules the exporter with install.sh --root; a cron minute writes the file; a removal
 // keeps the counters, as does an install after it; a purge leaves the root as it was, but
-// for dpkg's own database. dpkg runs the maintainer scripts outside
-// a chroot (--force-script-chrootless, DPKG_ROOT set), since the root holds no shell.
+// for dpkg's own database.
 func testDebInstall(t *testing.T, deb string) {
-	dpkg := installTool(t, "dpkg")
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("dpkg --root needs root to give the package's files their owner; CI runs as root")
-		}
-		t.Skip("dpkg --root needs root to give the package's files their owner")
-	}
 	fake, root := debianHost(t)
-	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeHostFile(t, root, "var/lib/dpkg/status", "", 0o644)
+	run := dpkgRoot(t, root)
 	pristine := rootSnapshot(t, root, "/var/lib/dpkg")
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(dpkg, append([]string{"--root=" + root, "--force-script-chrootless", "--force-not-root"}, args...)...)
-		cmd.Env = cleanEnv()
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("dpkg %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
 
 	out := run("-i", deb)
 	t.Logf("dpkg -i:\n%s", out)
