@@ -26,6 +26,7 @@ readonly MANIFEST=/var/lib/lotus-farcaster/installed
 readonly CRON_FILE=/etc/cron.d/lotus-farcaster
 readonly UNIT_DIR=/etc/systemd/system
 readonly WANTS_DIR=/etc/systemd/system/timers.target.wants
+readonly PACKAGE_UNIT_DIR=/usr/lib/systemd/system
 readonly LOG_DIR=/var/log/lotus-farcaster
 readonly LOG_FILE=/var/log/lotus-farcaster/lotus-farcaster.log
 readonly LOGROTATE_FILE=/etc/logrotate.d/lotus-farcaster
@@ -54,6 +55,8 @@ Details: docs/install.md.
                        daemon runs); refused when systemd is not PID 1
   --no-check           do not run `lotus-farcaster --check` at the end
   --uninstall          remove what earlier runs installed, and every file the exporter wrote
+  --keep-data          with --uninstall: keep the exporter's counters and state and the job's
+                       log, until an --uninstall without it (the .deb's remove, then purge)
   --dry-run            print what would be done; change nothing
   --root DIR           for tests and packaging: the host's files are under DIR, its processes
                        in DIR/proc; the files written still name the paths without DIR
@@ -78,6 +81,7 @@ TEXTFILE_DIR=""
 SCHEDULER=""
 RUN_CHECK=1
 UNINSTALL=0
+KEEP_DATA=0
 DRY_RUN=0
 
 usage_error() {
@@ -114,6 +118,7 @@ parse_args() {
 		--systemd) SCHEDULER=systemd ;;
 		--no-check) RUN_CHECK=0 ;;
 		--uninstall) UNINSTALL=1 ;;
+		--keep-data) KEEP_DATA=1 ;;
 		--dry-run) DRY_RUN=1 ;;
 		--root) ROOT=${val%/} ;;
 		-h | --help)
@@ -125,6 +130,7 @@ parse_args() {
 		shift
 	done
 	[[ -z $BINARY || $FROM_SOURCE == 0 ]] || usage_error "--binary and --from-source exclude each other"
+	[[ $KEEP_DATA == 0 || $UNINSTALL == 1 ]] || usage_error "--keep-data goes with --uninstall"
 	[[ -z $MINER_IDS || ${#MINER_REPOS[@]} == 0 ]] || usage_error "--miner and --miner-repo exclude each other"
 	if [[ -n $ROOT ]]; then
 		[[ -d $ROOT ]] || usage_error "--root $ROOT is not a folder"
@@ -144,6 +150,16 @@ die() {
 	printf 'error: %s\n' "$*" >&2
 	exit 1
 }
+
+# How to take it away again: the package's users are told apt's commands, since a
+# --uninstall behind dpkg's back would leave the package installed but not scheduled.
+# dpkg and dpkg-reconfigure set DPKG_MAINTSCRIPT_PACKAGE for the maintainer scripts.
+PACKAGED=0 REMOVE_HOW="install.sh --uninstall" REMOVE_ALL="install.sh --uninstall"
+WRITTEN_BY="Written by lotus-farcaster's install.sh; re-run it to update, or remove with install.sh --uninstall."
+if [[ ${DPKG_MAINTSCRIPT_PACKAGE:-} == "$PROGRAM" ]]; then
+	PACKAGED=1 REMOVE_HOW="apt remove $PROGRAM" REMOVE_ALL="apt purge $PROGRAM"
+	WRITTEN_BY="Written by the $PROGRAM package for this host (options: /etc/default/$PROGRAM, then dpkg-reconfigure $PROGRAM); remove with apt remove $PROGRAM."
+fi
 
 # did PAST PRESENT WHAT...: one line per change, "would ..." in a dry run.
 did() {
@@ -213,6 +229,8 @@ repeat_options() {
 #                         repeated by a re-run that does not say otherwise
 #   textfile DIR          the folder the job writes to; --uninstall removes the exporter's files there
 #   logfile PATH          the job's log file; removed with its rotations
+#   data PATH             a file of the exporter's that --uninstall --keep-data kept (counters,
+#                         state, the log); kept by re-runs, removed by a plain --uninstall
 ENTRIES=()
 DESIRED=() # the entries this run wants; earlier ones not among them are undone
 
@@ -637,7 +655,7 @@ prepare_textfile_dir() {
 			chgrp "$USER_GROUP" "$h"
 			chmod g+rwx "$h"
 		fi
-		did granted grant "group $USER_GROUP write access to $TEXTFILE_DIR (was $was; --uninstall reverts it)"
+		did granted grant "group $USER_GROUP write access to $TEXTFILE_DIR (was $was; $REMOVE_HOW reverts it)"
 	fi
 }
 
@@ -658,7 +676,7 @@ setup_log_file() {
 	fi
 	desire "logfile $LOG_FILE"
 	# su: rotate as the folder's owner. create: every run opens the file anew, so no copytruncate.
-	write_file "$LOGROTATE_FILE" 644 "# lotus-farcaster's error lines; written by install.sh, removed by install.sh --uninstall.
+	write_file "$LOGROTATE_FILE" 644 "# lotus-farcaster's error lines. $WRITTEN_BY
 $LOG_FILE {
 	su $LOTUS_USER $USER_GROUP
 	weekly
@@ -709,7 +727,7 @@ install_cron() {
 	[[ $LOG != file ]] || out="2>&1 | awk '{ print strftime(), \$0; fflush() }' >>$LOG_FILE"
 	content="# lotus-farcaster: Lotus metrics for node_exporter, every minute, one line per job.
 # Error lines: $LOG_WHERE
-# Written by install.sh; re-run it to update, or remove with install.sh --uninstall.
+# $WRITTEN_BY
 SHELL=/bin/sh
 PATH=/usr/bin:/bin
 "
@@ -724,7 +742,7 @@ PATH=/usr/bin:/bin
 # capabilities, since it may reach files of other owners only through them.
 service_unit() {
 	cat <<EOF
-# Written by lotus-farcaster's install.sh; re-run it to update, or remove with install.sh --uninstall.
+# $WRITTEN_BY
 [Unit]
 Description=lotus-farcaster: Lotus metrics for node_exporter$3
 Documentation=https://github.com/lotus-farcaster/lotus-farcaster
@@ -766,7 +784,7 @@ EOF
 
 timer_unit() { # DESCRIPTION_SUFFIX
 	cat <<EOF
-# Written by lotus-farcaster's install.sh; re-run it to update, or remove with install.sh --uninstall.
+# $WRITTEN_BY
 [Unit]
 Description=Run lotus-farcaster every minute$1
 
@@ -786,6 +804,23 @@ put_unit() { # NAME CONTENT
 	((!CHANGED)) || UNITS_CHANGED=1
 }
 
+# place_timer UNIT DESCRIPTION_SUFFIX: sets TIMER_DIR, where the timer unit is. A timer is
+# the same on every host, so the .deb ships both (packaging/*.timer, this text) in
+# /usr/lib/systemd/system, where dpkg knows them, and the package's run only enables them.
+# A service names the host's lotus user, repos and textfile folder, so it is written here,
+# in /etc/systemd/system, as without the package.
+TIMER_DIR=""
+place_timer() {
+	if ((PACKAGED)) && [[ -f $(host "$PACKAGE_UNIT_DIR/$1") ]]; then
+		TIMER_DIR=$PACKAGE_UNIT_DIR
+		say "timer unit: $PACKAGE_UNIT_DIR/$1 (the package's)"
+		UNITS_CHANGED=1 # the new version's unit may differ: systemd reloads it
+	else
+		TIMER_DIR=$UNIT_DIR
+		put_unit "$1" "$(timer_unit "$2")"
+	fi
+}
+
 # install_systemd: one job gets lotus-farcaster.service and .timer; several repos get the
 # templates lotus-farcaster@.service and .timer, one instance per repo named after its path
 # (systemd-escape --path), whose %f is the repo; a LOTUS_PATH and the repo's miner ID (as
@@ -797,21 +832,21 @@ install_systemd() {
 		[[ $job == miners || $job == curio ]] || env="Environment=LOTUS_MINER_PATH=$job"$'\n'
 		[[ -z ${REPO_DAEMON[$job]:-} ]] || env+="Environment=LOTUS_PATH=${REPO_DAEMON[$job]}"$'\n'
 		put_unit "$PROGRAM.service" "$(service_unit "$env" "$(job_args "$job")" "")"
-		put_unit "$PROGRAM.timer" "$(timer_unit "")"
-		make_link "$WANTS_DIR/$PROGRAM.timer" "$UNIT_DIR/$PROGRAM.timer"
+		place_timer "$PROGRAM.timer" ""
+		make_link "$WANTS_DIR/$PROGRAM.timer" "$TIMER_DIR/$PROGRAM.timer"
 		TIMERS=("$PROGRAM.timer")
 		return 0
 	fi
 	command -v systemd-escape >/dev/null || die "systemd-escape not found, although systemd runs"
 	put_unit "$PROGRAM@.service" "$(service_unit "Environment=LOTUS_MINER_PATH=%f"$'\n' "\$LOTUS_FARCASTER_FLAGS --textfile-dir $TEXTFILE_DIR" " (miner repo %f)")"
-	put_unit "$PROGRAM@.timer" "$(timer_unit " (miner repo %f)")"
+	place_timer "$PROGRAM@.timer" " (miner repo %f)"
 	for job in "${JOBS[@]}"; do
 		inst=$(systemd-escape --path "$job")
 		[[ -z ${REPO_DAEMON[$job]:-} ]] ||
 			put_unit "$PROGRAM@$inst.service.d/lotus-path.conf" "[Service]"$'\n'"Environment=LOTUS_PATH=${REPO_DAEMON[$job]}"
 		[[ -z ${REPO_ID[$job]:-} ]] ||
 			put_unit "$PROGRAM@$inst.service.d/miner.conf" "[Service]"$'\n'"Environment=\"LOTUS_FARCASTER_FLAGS=--expect-miner ${REPO_ID[$job]}\""
-		make_link "$WANTS_DIR/$PROGRAM@$inst.timer" "$UNIT_DIR/$PROGRAM@.timer"
+		make_link "$WANTS_DIR/$PROGRAM@$inst.timer" "$TIMER_DIR/$PROGRAM@.timer"
 		TIMERS+=("$PROGRAM@$inst.timer")
 	done
 }
@@ -835,8 +870,9 @@ start_timers() {
 # ---------------------------------------------------------------- undoing
 
 # exporter_files DIR [ID]: the files lotus-farcaster writes into DIR: for each miner ID (or
-# only ID) lotus-ID.prom, .lotus-ID.prom.lock, .lotus-ID.prom.state (and .state.bad, one set
-# aside), the .tmp files a killed run leaves; and, without ID, each job's .lotus-farcaster.HASH.lock.
+# only ID; and "curio", a Curio cluster's file) lotus-ID.prom, .lotus-ID.prom.lock,
+# .lotus-ID.prom.state (and .state.bad, one set aside), the .tmp files a killed run leaves;
+# and, without ID, each job's .lotus-farcaster.HASH.lock.
 exporter_files() {
 	local f name id
 	for f in "$(host "$1")"/.lotus-farcaster.*.lock; do
@@ -848,7 +884,7 @@ exporter_files() {
 		id=${name#.}
 		id=${id#lotus-}
 		id=${id%%.*}
-		[[ -e $f && $id =~ ^[ft]0[0-9]+$ && ${2:-$id} == "$id" ]] || continue
+		[[ -e $f && $id =~ ^([ft]0[0-9]+|curio)$ && ${2:-$id} == "$id" ]] || continue
 		case $name in
 		"lotus-$id.prom" | ".lotus-$id.prom.lock" | ".lotus-$id.prom.state" | ".lotus-$id.prom.state.bad" | ".lotus-$id.prom."*.tmp) printf '%s\n' "$1/$name" ;;
 		esac
@@ -876,9 +912,11 @@ undo_entry() {
 	logfile) for f in "$(host "$path")" "$(host "$path")".*; do [[ ! -e $f ]] || remove_path "${f#"$ROOT"}"; done ;;
 	repo)
 		# A miner no longer set up (its repo gone): its files go too, unless a job exports it now.
-		[[ -n $TEXTFILE_DIR && -n $mode && $mode != - ]] && ! job_serves "$mode" || return 0
+		# (--uninstall removes them with the textfile entry, or keeps the counters for apt.)
+		((!UNINSTALL)) && [[ -n $TEXTFILE_DIR && -n $mode && $mode != - ]] && ! job_serves "$mode" || return 0
 		while read -r f; do remove_path "$f"; done < <(exporter_files "$TEXTFILE_DIR" "$mode")
 		;;
+	data) remove_path "$path" ;;
 	perm)
 		[[ -d $(host "$path") ]] || return 0
 		((DRY_RUN)) || { chgrp "$gid" "$(host "$path")" && chmod "$mode" "$(host "$path")"; }
@@ -893,7 +931,7 @@ undo_entry() {
 drop_stale() {
 	local e kept=()
 	for e in "${ENTRIES[@]}"; do
-		if [[ $e == dir\ * ]] || in_list "$e" "${DESIRED[@]}"; then
+		if [[ $e == dir\ * || $e == data\ * ]] || in_list "$e" "${DESIRED[@]}"; then
 			kept+=("$e")
 		else
 			undo_entry "$e"
@@ -902,16 +940,43 @@ drop_stale() {
 	ENTRIES=("${kept[@]}")
 }
 
+# keep_data ENTRY: with --keep-data, keep what ENTRY holds of the exporter's data (its
+# counters and state, the log) as data entries, and undo the rest of it. Debian keeps a
+# package's data on remove and deletes it on purge; the .deb's postrm purge reads them.
+KEPT=()
+keep() { in_list "data $1" "${KEPT[@]}" || KEPT+=("data $1"); }
+keep_data() {
+	local type path f
+	read -r type path _ <<<"$1"
+	case $type in
+	textfile)
+		while read -r f; do
+			if [[ $f == *.prom.state || $f == *.prom.state.bad ]]; then keep "$f"; else remove_path "$f"; fi
+		done < <(exporter_files "$path")
+		;;
+	logfile) for f in "$(host "$path")" "$(host "$path")".*; do [[ ! -e $f ]] || keep "${f#"$ROOT"}"; done ;;
+	data) [[ ! -e $(host "$path") ]] || keep "$path" ;;
+	*) undo_entry "$1" ;;
+	esac
+}
+
 uninstall() {
-	local e i dirs=()
+	local e i dirs=() kept_dirs=()
 	if ! load_manifest; then
 		say "nothing to uninstall: $MANIFEST does not exist"
 		return 0
 	fi
 	for e in "${ENTRIES[@]}"; do
-		if [[ $e == dir\ * ]]; then dirs+=("${e#dir }"); else undo_entry "$e"; fi
+		if [[ $e == dir\ * ]]; then
+			dirs+=("${e#dir }")
+		elif ((KEEP_DATA)); then
+			keep_data "$e"
+		else
+			undo_entry "$e"
+		fi
 	done
-	remove_path "$MANIFEST"
+	for e in "${KEPT[@]}"; do say "kept ${e#data } (removed by $REMOVE_ALL)"; done
+	((${#KEPT[@]})) || remove_path "$MANIFEST"
 	for ((i = ${#dirs[@]} - 1; i >= 0; i--)); do
 		if [[ ! -d $(host "${dirs[i]}") ]]; then
 			continue
@@ -921,8 +986,15 @@ uninstall() {
 			say "removed ${dirs[i]}"
 		else
 			say "kept ${dirs[i]}: not empty"
+			# On record in their first order, so that purge removes them once empty.
+			kept_dirs=("dir ${dirs[i]}" "${kept_dirs[@]}")
 		fi
 	done
+	if ((${#KEPT[@]})); then
+		ENTRIES=("${kept_dirs[@]}" "${KEPT[@]}")
+		save_manifest
+		did wrote write "$MANIFEST (what purge removes)"
+	fi
 	if ((UNITS_CHANGED)) && [[ -z $ROOT && -d /run/systemd/system ]]; then
 		((DRY_RUN)) || systemctl daemon-reload
 		did reloaded reload "systemd"
@@ -1005,7 +1077,7 @@ install() {
 		say "installed $PROGRAM, but the check found a problem (above); it runs every minute as $LOTUS_USER regardless; error lines: $LOG_WHERE"
 		exit 3
 	else
-		say "done: $PROGRAM runs every minute as $LOTUS_USER via $SCHEDULER (${#JOBS[@]} job(s)); error lines: $LOG_WHERE; remove with install.sh --uninstall"
+		say "done: $PROGRAM runs every minute as $LOTUS_USER via $SCHEDULER (${#JOBS[@]} job(s)); error lines: $LOG_WHERE; remove with $REMOVE_HOW"
 	fi
 }
 

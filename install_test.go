@@ -283,7 +283,7 @@ func exporterLeftovers(t *testing.T, root, dir, id string) {
 
 func TestInstallShellcheck(t *testing.T) {
 	shellcheck := installTool(t, "shellcheck")
-	out, err := exec.Command(shellcheck, "-x", "install.sh", "scripts/release.sh", "bench/bench.sh", "bench/memory.sh", "bench/fake.sh", ".ci/run", "packaging/postinst", "packaging/prerm").CombinedOutput()
+	out, err := exec.Command(shellcheck, "-x", "install.sh", "scripts/release.sh", "bench/bench.sh", "bench/memory.sh", "bench/fake.sh", ".ci/run", "packaging/postinst", "packaging/prerm", "packaging/postrm").CombinedOutput()
 	if err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
@@ -295,7 +295,7 @@ func TestInstallUsage(t *testing.T) {
 		t.Errorf("--help: exit %d", code)
 	}
 	wantContains(t, "--help", out, "--binary PATH", "--from-source", "--systemd", "--uninstall", "--dry-run", "--root DIR", "--base-url URL", "--version VERSION", "--miner ID")
-	for _, args := range [][]string{{"--no-such-option"}, {"--miner", "f01", "--miner-repo", "/x"}} {
+	for _, args := range [][]string{{"--no-such-option"}, {"--miner", "f01", "--miner-repo", "/x"}, {"--keep-data"}} {
 		if code, out := runInstall(t, "install.sh", args...); code != 2 {
 			t.Errorf("%q: exit %d, output %q; want 2", args, code, out)
 		}
@@ -405,6 +405,81 @@ func TestInstallNoCheck(t *testing.T) {
 	fake.Close()
 	mustInstall(t, "--root", root, "--uninstall")
 	sameSnapshot(t, "install --no-check, a cron minute, then --uninstall", pristine, rootSnapshot(t, root))
+}
+
+// TestInstallKeepData: what the .deb's remove and purge do, without dpkg. --uninstall
+// --keep-data takes the job away but keeps the counters and state (and lists them); a new
+// install keeps them too; postrm purge deletes them and the host is as it was.
+func TestInstallKeepData(t *testing.T) {
+	bin := installBinary(t)
+	_, root := debianHost(t)
+	pristine := rootSnapshot(t, root)
+	textDir := "/var/lib/prometheus/node-exporter"
+	mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	cronTick(t, root)
+	exporterLeftovers(t, root, textDir, "f01234")
+	kept := map[string]string{}
+	for _, name := range []string{".lotus-f01234.prom.state", ".lotus-f01234.prom.state.bad"} {
+		kept[name] = readFile(t, filepath.Join(root, textDir, name))
+	}
+
+	removed := func(what string) {
+		t.Helper()
+		out := mustInstall(t, "--root", root, "--uninstall", "--keep-data")
+		wantContains(t, what+" output", out, "removed /etc/cron.d/lotus-farcaster\n", "removed "+textDir+"/lotus-f01234.prom\n",
+			"kept "+textDir+"/.lotus-f01234.prom.state (removed by install.sh --uninstall)\n")
+		var left []string
+		for _, e := range must(os.ReadDir(filepath.Join(root, textDir))) {
+			left = append(left, e.Name())
+		}
+		if want := []string{".lotus-f01234.prom.state", ".lotus-f01234.prom.state.bad"}; !slices.Equal(left, want) {
+			t.Errorf("%s left %q in the textfile folder; want %q", what, left, want)
+		}
+		for name, content := range kept {
+			if got := readFile(t, filepath.Join(root, textDir, name)); got != content {
+				t.Errorf("%s changed %s: %q, was %q", what, name, got, content)
+			}
+		}
+		want := "# What lotus-farcaster's install.sh put on this host; install.sh --uninstall removes it.\nversion 2\n" +
+			"dir /var\ndir /var/lib\ndir /var/lib/lotus-farcaster\ndir /var/lib/prometheus\ndir " + textDir + "\n" +
+			"data " + textDir + "/.lotus-f01234.prom.state\ndata " + textDir + "/.lotus-f01234.prom.state.bad\n"
+		if got := readFile(t, filepath.Join(root, "var/lib/lotus-farcaster/installed")); got != want {
+			t.Errorf("%s: the record is\n%s\nwant\n%s", what, got, want)
+		}
+	}
+	removed("--uninstall --keep-data")
+
+	// Installed again (apt install after apt remove): the counters carry on.
+	mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	for name, content := range kept {
+		if got := readFile(t, filepath.Join(root, textDir, name)); got != content {
+			t.Errorf("a new install changed %s: %q, was %q", name, got, content)
+		}
+	}
+	cronTick(t, root)
+	kept[".lotus-f01234.prom.state"] = readFile(t, filepath.Join(root, textDir, ".lotus-f01234.prom.state"))
+	removed("a second --uninstall --keep-data")
+
+	// The package's postrm purge, with install.sh already gone.
+	installTool(t, "sh")
+	cmd := exec.Command("sh", "packaging/postrm", "purge")
+	cmd.Env = append(cleanEnv(), "DPKG_ROOT="+root)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("postrm purge: %v\n%s", err, out)
+	}
+	wantContains(t, "postrm purge output", string(out), "removed "+textDir+"/.lotus-f01234.prom.state\n", "removed /var/lib/lotus-farcaster/installed\n", "removed /var\n")
+	sameSnapshot(t, "install, --uninstall --keep-data, then postrm purge", pristine, rootSnapshot(t, root))
+	if out, err := exec.Command("sh", "packaging/postrm", "purge").CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("postrm purge with nothing to purge: %v, %q", err, out)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // TestInstallCheckProblem: the job is installed even when Lotus does not answer, the check's
@@ -532,8 +607,16 @@ func TestInstallLogDestination(t *testing.T) {
 				t.Errorf("log file lacks a stamped error line:\n%s", logged)
 			}
 			writeHostFile(t, root, "var/log/lotus-farcaster/lotus-farcaster.log.1", "rotated\n", 0o644)
+			// The .deb's remove keeps the log with the counters; a plain --uninstall removes all.
+			out = mustInstall(t, "--root", root, "--uninstall", "--keep-data")
+			wantContains(t, "--keep-data output", out, "removed /etc/logrotate.d/lotus-farcaster\n",
+				"kept /var/log/lotus-farcaster/lotus-farcaster.log (removed by install.sh --uninstall)\n",
+				"kept /var/log/lotus-farcaster/lotus-farcaster.log.1 (removed by install.sh --uninstall)\n")
+			if got := readFile(t, filepath.Join(logDir, "lotus-farcaster.log")); got != logged {
+				t.Errorf("--keep-data changed the log: %q, was %q", got, logged)
+			}
 			mustInstall(t, "--root", root, "--uninstall")
-			sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
+			sameSnapshot(t, "install, --uninstall --keep-data, then --uninstall", pristine, rootSnapshot(t, root))
 		})
 	}
 }
@@ -567,7 +650,11 @@ func TestInstallDaemonOnly(t *testing.T) {
 	if jobs := cronJobs(t, root); len(jobs) != 1 || jobs[0] != want {
 		t.Errorf("cron jobs %q; want [%q]", jobs, want)
 	}
-	mustInstall(t, "--root", root, "--uninstall")
+	cronTick(t, root)
+	exporterLeftovers(t, root, "/var/lib/prometheus/node-exporter", "curio")
+	writeHostFile(t, root, "var/lib/prometheus/node-exporter/lotus-curio.prom", "lotus_up 1\n", 0o644)
+	out = mustInstall(t, "--root", root, "--uninstall")
+	wantContains(t, "uninstall output", out, "removed /var/lib/prometheus/node-exporter/lotus-curio.prom\n", "removed /var/lib/prometheus/node-exporter/.lotus-curio.prom.state\n")
 	sameSnapshot(t, "the curio job, then --uninstall", pristine, rootSnapshot(t, root))
 
 	out = mustInstall(t, "--root", root, "--binary", bin, "--user", me.Username, "--miner", "f01234,f05678", "--no-check")
@@ -642,8 +729,9 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 			t.Errorf("lotus-farcaster@.service has %s, which would keep it from the Lotus APIs", bad)
 		}
 	}
-	wantContains(t, "lotus-farcaster@.timer", readFile(t, filepath.Join(units, "lotus-farcaster@.timer")),
-		"\nOnCalendar=*-*-* *:*:00\n", "\nWantedBy=timers.target\n")
+	timer := readFile(t, filepath.Join(units, "lotus-farcaster@.timer"))
+	wantContains(t, "lotus-farcaster@.timer", timer, "\nOnCalendar=*-*-* *:*:00\n", "\nWantedBy=timers.target\n")
+	samePackageTimer(t, "lotus-farcaster@.timer", timer)
 	for _, inst := range []string{"data-miner2", `home-lotus-.lotusminer`} {
 		link := filepath.Join(units, "timers.target.wants", "lotus-farcaster@"+inst+".timer")
 		if target, err := os.Readlink(link); err != nil || target != "/etc/systemd/system/lotus-farcaster@.timer" {
@@ -711,6 +799,76 @@ func TestInstallSystemdSeveralMiners(t *testing.T) {
 
 	mustInstall(t, "--root", root, "--uninstall")
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root, "/proc", "/data/miner2"))
+}
+
+// samePackageTimer: the timer the .deb ships is the one install.sh writes, but for the comment.
+func samePackageTimer(t *testing.T, name, written string) {
+	t.Helper()
+	_, want, _ := strings.Cut(readFile(t, filepath.Join("packaging", name)), "\n")
+	if _, got, _ := strings.Cut(written, "\n"); got != want {
+		t.Errorf("install.sh's %s:\n%s\ndiffers from packaging/%s:\n%s", name, got, name, want)
+	}
+}
+
+// TestInstallSystemdPackaged: install.sh run by the .deb's postinst (DPKG_MAINTSCRIPT_PACKAGE
+// set, as dpkg sets it) on a systemd host enables the timer the package ships in
+// /usr/lib/systemd/system instead of writing one into /etc, takes over from an install made
+// without the package, tells package users apt's commands, and is undone by remove and purge.
+func TestInstallSystemdPackaged(t *testing.T) {
+	bin := installBinary(t)
+	_, root := debianHost(t)
+	for _, d := range []string{"run/systemd/system", "usr/bin"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeHostFile(t, root, "usr/bin/lotus-farcaster", readFile(t, bin), 0o755)
+	for _, name := range []string{"lotus-farcaster.timer", "lotus-farcaster@.timer"} {
+		writeHostFile(t, root, "usr/lib/systemd/system/"+name, readFile(t, filepath.Join("packaging", name)), 0o644)
+	}
+	pristine := rootSnapshot(t, root)
+	units := filepath.Join(root, "etc/systemd/system")
+	link := filepath.Join(units, "timers.target.wants/lotus-farcaster.timer")
+
+	// Without the package, install.sh writes the same timer itself.
+	args := []string{"--root", root, "--binary", filepath.Join(root, "usr/bin/lotus-farcaster"), "--prefix", "/usr", "--systemd", "--no-check"}
+	out := mustInstall(t, args...)
+	wantContains(t, "install output", out, "wrote /etc/systemd/system/lotus-farcaster.timer", "remove with install.sh --uninstall")
+	samePackageTimer(t, "lotus-farcaster.timer", readFile(t, filepath.Join(units, "lotus-farcaster.timer")))
+
+	packaged := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("bash", append([]string{"install.sh"}, args...)...)
+		cmd.Env = append(cleanEnv(), "DPKG_MAINTSCRIPT_PACKAGE=lotus-farcaster")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("install.sh %s as the package: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	out = packaged(args...)
+	t.Logf("install as the package:\n%s", out)
+	wantContains(t, "install output", out, "timer unit: /usr/lib/systemd/system/lotus-farcaster.timer (the package's)",
+		"removed /etc/systemd/system/lotus-farcaster.timer", "linked /etc/systemd/system/timers.target.wants/lotus-farcaster.timer -> /usr/lib/systemd/system/lotus-farcaster.timer",
+		"remove with apt remove lotus-farcaster")
+	if target, err := os.Readlink(link); err != nil || target != "/usr/lib/systemd/system/lotus-farcaster.timer" {
+		t.Errorf("timer not enabled: -> %q, %v", target, err)
+	}
+	if timers, _ := filepath.Glob(filepath.Join(units, "*.timer")); len(timers) > 0 {
+		t.Errorf("timers written into /etc: %q", timers)
+	}
+	wantContains(t, "lotus-farcaster.service", readFile(t, filepath.Join(units, "lotus-farcaster.service")),
+		"# Written by the lotus-farcaster package for this host (options: /etc/default/lotus-farcaster, then dpkg-reconfigure lotus-farcaster); remove with apt remove lotus-farcaster.\n",
+		"\nExecStart=/usr/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter\n")
+
+	out = packaged("--root", root, "--uninstall", "--keep-data")
+	wantContains(t, "remove output", out, "removed /etc/systemd/system/timers.target.wants/lotus-farcaster.timer", "removed /etc/systemd/system/lotus-farcaster.service")
+	cmd := exec.Command("sh", "packaging/postrm", "purge")
+	cmd.Env = append(cleanEnv(), "DPKG_ROOT="+root)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("postrm purge: %v\n%s", err, out)
+	}
+	sameSnapshot(t, "install, as the package, remove and purge", pristine, rootSnapshot(t, root))
 }
 
 // TestInstallGrantsTextfileAccess: a lotus user that cannot write node_exporter's folder gets
@@ -832,7 +990,8 @@ func TestInstallRelease(t *testing.T) {
 	top := strings.TrimSuffix(tarball, ".tar.gz")
 	deb := "lotus-farcaster_" + testReleaseVersion + "_" + runtime.GOARCH + ".deb"
 	entries := tarEntries(t, filepath.Join(dist, tarball))
-	for name, mode := range map[string]fs.FileMode{top + "/lotus-farcaster": 0o755, top + "/install.sh": 0o755, top + "/README.md": 0o644, top + "/docs/install.md": 0o644, top + "/grafana/alerts.yml": 0o644} {
+	for name, mode := range map[string]fs.FileMode{top + "/lotus-farcaster": 0o755, top + "/install.sh": 0o755, top + "/README.md": 0o644, top + "/docs/install.md": 0o644, top + "/grafana/alerts.yml": 0o644,
+		top + "/LICENSE": 0o644, top + "/LICENSE-MIT": 0o644, top + "/LICENSE-APACHE": 0o644, top + "/CHANGELOG.md": 0o644} {
 		if got, ok := entries[name]; !ok || got.Perm() != mode {
 			t.Errorf("%s: %s has mode %v (present %v), want %v", tarball, name, got, ok, mode)
 		}
@@ -940,7 +1099,9 @@ func TestInstallRelease(t *testing.T) {
 		}
 	})
 	t.Run("deb unpacked", func(t *testing.T) { testDebContents(t, filepath.Join(dist, deb)) })
+	t.Run("deb lintian", func(t *testing.T) { testDebLintian(t, filepath.Join(dist, deb)) })
 	t.Run("deb installed and purged", func(t *testing.T) { testDebInstall(t, filepath.Join(dist, deb)) })
+	t.Run("deb on a systemd host", func(t *testing.T) { testDebSystemd(t, filepath.Join(dist, deb)) })
 }
 
 // testDebContents unpacks the .deb with dpkg-deb and checks its files, fields and scripts.
@@ -962,8 +1123,13 @@ func testDebContents(t *testing.T, deb string) {
 		"usr/share/lotus-farcaster/grafana/alerts.yml":           0o644,
 		"usr/share/lotus-farcaster/grafana/prometheus.yml":       0o644,
 		"usr/share/lotus-farcaster/grafana/lotus-farcaster.json": 0o644,
+		"usr/share/doc/lotus-farcaster/copyright":                0o644,
+		"usr/share/doc/lotus-farcaster/changelog.gz":             0o644,
+		"usr/share/doc/lotus-farcaster/changelog.Debian.gz":      0o644,
+		"usr/share/lintian/overrides/lotus-farcaster":            0o644,
 		"DEBIAN/postinst":                                        0o755,
 		"DEBIAN/prerm":                                           0o755,
+		"DEBIAN/postrm":                                          0o755,
 	} {
 		wantMode(t, filepath.Join(dir, path), mode)
 	}
@@ -972,20 +1138,40 @@ func testDebContents(t *testing.T, deb string) {
 	}
 	wantContains(t, "conffiles", readFile(t, filepath.Join(dir, "DEBIAN/conffiles")), "/etc/default/lotus-farcaster\n")
 	wantContains(t, "control", readFile(t, filepath.Join(dir, "DEBIAN/control")),
-		"Package: lotus-farcaster\n", "Architecture: "+runtime.GOARCH+"\n", "Version: 0.0.1~test\n", "Recommends: cron | systemd-sysv, prometheus-node-exporter, logrotate\n")
+		"Package: lotus-farcaster\n", "Architecture: "+runtime.GOARCH+"\n", "Version: 0.0.1~test-1\n", "Recommends: cron | systemd-sysv, prometheus-node-exporter, logrotate\n")
 	wantContains(t, "postinst", readFile(t, filepath.Join(dir, "DEBIAN/postinst")), "/usr/share/lotus-farcaster/install.sh\" --binary \"$DPKG_ROOT/usr/bin/lotus-farcaster\" --prefix /usr")
-	wantContains(t, "prerm", readFile(t, filepath.Join(dir, "DEBIAN/prerm")), "install.sh\" --uninstall")
+	wantContains(t, "prerm", readFile(t, filepath.Join(dir, "DEBIAN/prerm")), "install.sh\" --uninstall --keep-data")
+	if readFile(t, filepath.Join(dir, "usr/share/doc/lotus-farcaster/copyright")) != readFile(t, "packaging/copyright") {
+		t.Error("the .deb's copyright differs from packaging/copyright")
+	}
+	// The changelogs: gzip -9n (no name, no time: the .deb is reproducible), the upstream one
+	// is CHANGELOG.md, the Debian one names the package's version.
+	for name, want := range map[string]string{"changelog.gz": readFile(t, "CHANGELOG.md"), "changelog.Debian.gz": "lotus-farcaster (0.0.1~test-1) unstable; urgency=medium\n"} {
+		b := []byte(readFile(t, filepath.Join(dir, "usr/share/doc/lotus-farcaster", name)))
+		if len(b) < 10 || b[3] != 0 || string(b[4:8]) != "\x00\x00\x00\x00" || b[8] != 2 {
+			t.Errorf("%s: gzip header % x; want no name, no time, best compression (gzip -9n)", name, b[:min(len(b), 10)])
+			continue
+		}
+		gz, err := gzip.NewReader(strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(must(io.ReadAll(gz)))
+		if name == "changelog.gz" && text != want || !strings.HasPrefix(text, want) {
+			t.Errorf("%s starts %q; want %q", name, text[:min(len(text), 200)], want)
+		}
+	}
 	version, err := exec.Command(filepath.Join(dir, "usr/bin/lotus-farcaster"), "--version").Output()
 	if err != nil || !strings.HasPrefix(string(version), "lotus-farcaster, version "+testReleaseVersion+" ") {
 		t.Errorf("the .deb's binary --version: %q, %v", version, err)
 	}
 }
 
-// testDebInstall installs the .deb into a Debian host root with dpkg --root, whose postinst
-// schedules the exporter with install.sh --root; a cron minute writes the file; a purge leaves
-// the root as it was, but for dpkg's own database. dpkg runs the maintainer scripts outside
-// a chroot (--force-script-chrootless, DPKG_ROOT set), since the root holds no shell.
-func testDebInstall(t *testing.T, deb string) {
+// dpkgRoot gives root an empty dpkg database and returns a function that runs dpkg on it.
+// dpkg runs the maintainer scripts outside a chroot (--force-script-chrootless, DPKG_ROOT
+// set), since the root holds no shell.
+func dpkgRoot(t *testing.T, root string) func(args ...string) string {
+	t.Helper()
 	dpkg := installTool(t, "dpkg")
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") != "" {
@@ -993,15 +1179,13 @@ func testDebInstall(t *testing.T, deb string) {
 		}
 		t.Skip("dpkg --root needs root to give the package's files their owner")
 	}
-	fake, root := debianHost(t)
 	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	writeHostFile(t, root, "var/lib/dpkg/status", "", 0o644)
-	pristine := rootSnapshot(t, root, "/var/lib/dpkg")
-	run := func(args ...string) string {
+	return func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(dpkg, append([]string{"--root=" + root, "--force-script-chrootless", "--force-not-root"}, args...)...)
 		cmd.Env = cleanEnv()
@@ -1011,6 +1195,64 @@ func testDebInstall(t *testing.T, deb string) {
 		}
 		return string(out)
 	}
+}
+
+// testDebSystemd installs the .deb on a host where systemd is PID 1 and no cron runs: the
+// postinst enables the timer dpkg unpacked into /usr/lib/systemd/system and writes only the
+// service into /etc; remove and purge leave the root as it was.
+func testDebSystemd(t *testing.T, deb string) {
+	_, root := debianHost(t)
+	for _, gone := range []string{"proc/12", "usr/sbin/cron"} {
+		if err := os.RemoveAll(filepath.Join(root, gone)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "run/systemd/system"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := dpkgRoot(t, root)
+	pristine := rootSnapshot(t, root, "/var/lib/dpkg")
+
+	out := run("-i", deb)
+	t.Logf("dpkg -i:\n%s", out)
+	wantContains(t, "dpkg -i output", out, "schedule: every minute via systemd", "timer unit: /usr/lib/systemd/system/lotus-farcaster.timer (the package's)",
+		"wrote /etc/systemd/system/lotus-farcaster.service", "verdict OK", "remove with apt remove lotus-farcaster")
+	units := filepath.Join(root, "etc/systemd/system")
+	if target, err := os.Readlink(filepath.Join(units, "timers.target.wants/lotus-farcaster.timer")); err != nil || target != "/usr/lib/systemd/system/lotus-farcaster.timer" {
+		t.Errorf("the package's timer not enabled: -> %q, %v", target, err)
+	}
+	wantMode(t, filepath.Join(root, "usr/lib/systemd/system/lotus-farcaster.timer"), 0o644)
+	if timers, _ := filepath.Glob(filepath.Join(units, "*.timer")); len(timers) > 0 {
+		t.Errorf("timers written into /etc: %q", timers)
+	}
+	out = run("--purge", "lotus-farcaster")
+	wantContains(t, "dpkg --purge output", out, "removed /etc/systemd/system/timers.target.wants/lotus-farcaster.timer", "removed /etc/systemd/system/lotus-farcaster.service")
+	sameSnapshot(t, "dpkg -i then --purge on a systemd host", pristine, rootSnapshot(t, root, "/var/lib/dpkg"))
+}
+
+// testDebLintian: lintian reports no error and no warning on the .deb; the tags that do not
+// apply are overridden in packaging/lintian-overrides, each with its reason.
+func testDebLintian(t *testing.T, deb string) {
+	lintian := installTool(t, "lintian")
+	out, err := exec.Command(lintian, "--fail-on", "error,warning", deb).CombinedOutput()
+	if err != nil {
+		t.Errorf("lintian --fail-on error,warning: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(readFile(t, "packaging/lintian-overrides")), "\n") {
+		if !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "lotus-farcaster: ") {
+			t.Errorf("packaging/lintian-overrides: %q is neither a reason (#) nor an override", l)
+		}
+	}
+}
+
+// testDebInstall installs the .deb into a Debian host root with dpkg --root, whose postinst
+// schedules the exporter with install.sh --root; a cron minute writes the file; a removal
+// keeps the counters, as does an install after it; a purge leaves the root as it was, but
+// for dpkg's own database.
+func testDebInstall(t *testing.T, deb string) {
+	fake, root := debianHost(t)
+	run := dpkgRoot(t, root)
+	pristine := rootSnapshot(t, root, "/var/lib/dpkg")
 
 	out := run("-i", deb)
 	t.Logf("dpkg -i:\n%s", out)
@@ -1028,8 +1270,30 @@ func testDebInstall(t *testing.T, deb string) {
 	run("-i", deb)
 	sameSnapshot(t, "dpkg -i again", installed, rootSnapshot(t, root, "/var/lib/dpkg"))
 
+	// apt remove: the job, its file and the package's files go; the counters stay.
+	state := "var/lib/prometheus/node-exporter/.lotus-f01234.prom.state"
+	counters := readFile(t, filepath.Join(root, state))
+	out = run("--remove", "lotus-farcaster")
+	t.Logf("dpkg --remove:\n%s", out)
+	wantContains(t, "dpkg --remove output", out, "removed /etc/cron.d/lotus-farcaster", "removed /var/lib/prometheus/node-exporter/lotus-f01234.prom",
+		"kept /"+state+" (removed by apt purge lotus-farcaster)")
+	if got := readFile(t, filepath.Join(root, state)); got != counters {
+		t.Errorf("dpkg --remove changed the counters: %q, was %q", got, counters)
+	}
+	for _, gone := range []string{"usr/bin/lotus-farcaster", "etc/cron.d/lotus-farcaster", "var/lib/prometheus/node-exporter/lotus-f01234.prom"} {
+		if _, err := os.Lstat(filepath.Join(root, gone)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("after dpkg --remove, /%s: %v; want it gone", gone, err)
+		}
+	}
+	// Installed again, the job carries on with the counters it had.
+	run("-i", deb)
+	if got := readFile(t, filepath.Join(root, state)); got != counters {
+		t.Errorf("dpkg -i after --remove changed the counters: %q, was %q", got, counters)
+	}
+
 	fake.Close()
 	out = run("--purge", "lotus-farcaster")
-	wantContains(t, "dpkg --purge output", out, "removed /etc/cron.d/lotus-farcaster", "removed /var/lib/prometheus/node-exporter/lotus-f01234.prom")
-	sameSnapshot(t, "dpkg -i then --purge", pristine, rootSnapshot(t, root, "/var/lib/dpkg"))
+	t.Logf("dpkg --purge:\n%s", out)
+	wantContains(t, "dpkg --purge output", out, "removed /etc/cron.d/lotus-farcaster", "removed /"+state+"\n", "removed /var/lib/lotus-farcaster/installed\n")
+	sameSnapshot(t, "dpkg -i, --remove, -i, then --purge", pristine, rootSnapshot(t, root, "/var/lib/dpkg"))
 }

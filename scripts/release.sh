@@ -4,9 +4,10 @@
 # For each architecture (ARCHES, default "amd64 arm64") it builds a static Linux binary with
 # the version stamped in, and packs
 #   OUTDIR/lotus-farcaster-VERSION-linux-ARCH.tar.gz
-#     lotus-farcaster-VERSION-linux-ARCH/{lotus-farcaster,install.sh,README.md,LICENSE,docs/,grafana/}
+#     lotus-farcaster-VERSION-linux-ARCH/{lotus-farcaster,install.sh,README.md,CHANGELOG.md,
+#                                         LICENSE*,docs/,grafana/}
 #   OUTDIR/lotus-farcaster_VERSION_ARCH.deb   (packaging/nfpm.yaml, built with nfpm)
-# (LICENSE when present), then copies install.sh beside them and writes
+# then copies install.sh beside them and writes
 #   OUTDIR/SHA256SUMS    ("HASH  NAME" lines, as sha256sum prints them)
 # Upload every file of OUTDIR to the GitHub release tagged vVERSION; install.sh downloads
 # from there. The artefacts are reproducible: fixed file order, owner and time stamps
@@ -26,8 +27,25 @@ die() {
 }
 
 usage() {
-	sed -n '2,13s/^# \{0,1\}//p' "$0"
+	sed -n '2,14s/^# \{0,1\}//p' "$0"
 	exit 2
+}
+
+# debian_docs VERSION EPOCH: the .deb's version and the gzipped changelogs it ships in
+# STAGE/debian. The package has a Debian revision (-1), so lintian expects the packaging's
+# changelog as changelog.Debian.gz and the upstream CHANGELOG.md as changelog.gz; a
+# pre-release's "-" becomes "~", so that 1.2.3~rc1 sorts before 1.2.3.
+DEB_VERSION=""
+debian_docs() {
+	DEB_VERSION=${1/-/\~}-1
+	mkdir "$STAGE/debian"
+	{
+		printf '%s (%s) unstable; urgency=medium\n\n' "$PROGRAM" "$DEB_VERSION"
+		printf '  * Release %s: see changelog.gz beside this file.\n\n' "$1"
+		printf ' -- lotus-farcaster developers <lotus-farcaster@users.noreply.github.com>  %s\n' "$(date -u -R -d "@$2")"
+	} | gzip -9 -n >"$STAGE/debian/changelog.Debian.gz"
+	gzip -9 -n <CHANGELOG.md >"$STAGE/debian/changelog.gz"
+	chmod 644 "$STAGE/debian"/*
 }
 
 main() {
@@ -53,6 +71,7 @@ main() {
 	local arch name artefacts=()
 	STAGE=$(mktemp -d)
 	trap 'rm -rf "$STAGE"' EXIT
+	debian_docs "$version" "$epoch"
 	for arch in ${ARCHES:-amd64 arm64}; do
 		name=$PROGRAM-$version-linux-$arch
 		mkdir "$STAGE/$name"
@@ -60,8 +79,7 @@ main() {
 			-ldflags "-s -w -X $VERSION_PKG.Version=$version -X $VERSION_PKG.Revision=$revision -X $VERSION_PKG.Branch=$branch -X $VERSION_PKG.BuildDate=$build_date" \
 			-o "$STAGE/$name/$PROGRAM" .
 		install -m 755 install.sh "$STAGE/$name/install.sh"
-		install -m 644 README.md "$STAGE/$name/README.md"
-		[[ ! -f LICENSE ]] || install -m 644 LICENSE "$STAGE/$name/LICENSE"
+		install -m 644 README.md CHANGELOG.md LICENSE LICENSE-MIT LICENSE-APACHE "$STAGE/$name/"
 		cp -R docs grafana "$STAGE/$name/"
 		chmod -R u=rwX,go=rX "$STAGE/$name/docs" "$STAGE/$name/grafana"
 		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
@@ -69,7 +87,7 @@ main() {
 		artefacts+=("$name.tar.gz")
 		printf 'built %s\n' "$out/$name.tar.gz"
 
-		ARCH=$arch VERSION=$version BINARY=$STAGE/$name/$PROGRAM SOURCE_DATE_EPOCH=$epoch \
+		ARCH=$arch DEB_VERSION=$DEB_VERSION BINARY=$STAGE/$name/$PROGRAM DOCS=$STAGE/debian SOURCE_DATE_EPOCH=$epoch \
 			"$go" run "$NFPM" package --config packaging/nfpm.yaml --packager deb --target "$out/${PROGRAM}_${version}_$arch.deb" >/dev/null
 		artefacts+=("${PROGRAM}_${version}_$arch.deb")
 		printf 'built %s\n' "$out/${PROGRAM}_${version}_$arch.deb"
