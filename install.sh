@@ -509,7 +509,7 @@ plan_access() {
 	*) die "refusing to change the group and mode of $TEXTFILE_DIR for $LOTUS_USER: $why; pass --textfile-dir with a folder node_exporter reads that $LOTUS_USER can write; nothing changed" ;;
 	esac
 	if [[ -d $h ]]; then
-		mode=$(stat -c %a "$h")
+		mode=$(stat -L -c %a "$h")
 		(((8#$mode & 8#005) == 8#005)) || die "$TEXTFILE_DIR (mode $mode) is not readable by all, so changing its group could lock node_exporter out; let $LOTUS_USER write to it yourself (e.g. setfacl -m u:$LOTUS_USER:rwx $TEXTFILE_DIR) and re-run"
 	fi
 	GRANT=1 # a folder this run creates is root's
@@ -595,8 +595,8 @@ prepare_textfile_dir() {
 	elif [[ ! -d $h ]]; then
 		say "would grant group $USER_GROUP write access to $TEXTFILE_DIR" # a dry run that would create it
 	else
-		was=$(stat -c '%G %a' "$h")
-		[[ -n $recorded ]] || desire "perm $TEXTFILE_DIR $(stat -c '%g %a' "$h")"
+		was=$(stat -L -c '%G %a' "$h")
+		[[ -n $recorded ]] || desire "perm $TEXTFILE_DIR $(stat -L -c '%g %a' "$h")"
 		if ((!DRY_RUN)); then
 			save_manifest # the old state is on record before it changes
 			chgrp "$USER_GROUP" "$h"

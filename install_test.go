@@ -766,7 +766,8 @@ func TestInstallRefusesHostileFolder(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "var/lib/node_exporter"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("/etc", filepath.Join(root, "var/lib/node_exporter/textfile_collector")); err != nil {
+	// Relative, so that a regression changes the fake root's /etc, not this machine's.
+	if err := os.Symlink("../../../etc", filepath.Join(root, "var/lib/node_exporter/textfile_collector")); err != nil {
 		t.Fatal(err)
 	}
 	pristine := rootSnapshot(t, root)
@@ -799,6 +800,27 @@ func TestInstallRefusesHostileFolder(t *testing.T) {
 			sameSnapshot(t, "a refused run", pristine, rootSnapshot(t, root))
 		})
 	}
+}
+
+// TestInstallSymlinkedFolder: a --textfile-dir that is a link to node_exporter's documented
+// folder gets that folder opened, and --uninstall restores that folder's group and mode, not
+// the link's (lrwxrwxrwx, which chmod would give the folder).
+func TestInstallSymlinkedFolder(t *testing.T) {
+	bin, root, group := nobodyHost(t)
+	writeHostFile(t, root, "var/lib/node_exporter/textfile_collector/other.prom", "other 1\n", 0o644)
+	if err := os.MkdirAll(filepath.Join(root, "srv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../var/lib/node_exporter/textfile_collector", filepath.Join(root, "srv/tf")); err != nil {
+		t.Fatal(err)
+	}
+	pristine := rootSnapshot(t, root)
+	out := mustInstall(t, "--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--textfile-dir", "/srv/tf", "--no-check")
+	wantContains(t, "install output", out, "granted group "+group.Name+" write access to /srv/tf (was root 755;")
+	wantMode(t, filepath.Join(root, "var/lib/node_exporter/textfile_collector"), fs.ModeDir|0o775)
+	out = mustInstall(t, "--root", root, "--uninstall")
+	wantContains(t, "uninstall output", out, "restored group 0 and mode 755 of /srv/tf")
+	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 }
 
 // TestInstallNodeExporterInContainer: node_exporter runs in docker as nobody and reads a bind

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/lotus-farcaster/lotus-farcaster/proc"
 )
@@ -35,7 +36,7 @@ func MayChange(root, dir string, trust proc.Trust) Change {
 		c.Why = dir + " is not an absolute path"
 		return c
 	}
-	real, err := resolve(root, dir)
+	real, looked, err := resolve(root, dir)
 	if err != nil {
 		c.Why = err.Error()
 		return c
@@ -64,6 +65,22 @@ func MayChange(root, dir string, trust proc.Trust) Change {
 			return c
 		}
 	}
+	// Between this verdict and the change, whoever can write in a folder on the way could put
+	// a link to /etc where the folder is.
+	for _, d := range looked {
+		var st syscall.Stat_t
+		if err := syscall.Stat(root+d, &st); err != nil {
+			continue // not there (yet): the installer creates it, in a folder checked here
+		}
+		switch {
+		case !trust.TrustsUser(int(st.Uid)):
+			c.Why = fmt.Sprintf("%s lies in %s, which belongs to %s, who could swap it for a link to another folder", what, d, users.byUID(int(st.Uid)))
+			return c
+		case st.Mode&0o022 != 0:
+			c.Why = fmt.Sprintf("%s lies in %s, which others than its owner can write (mode %04o), who could swap it for a link to another folder", what, d, st.Mode&0o7777)
+			return c
+		}
+	}
 	switch {
 	case !exists(root + real):
 		c.Verdict, c.Why = "yes", what+" does not exist yet: the installer creates it"
@@ -79,8 +96,8 @@ func MayChange(root, dir string, trust proc.Trust) Change {
 func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
 
 // resolve follows the symbolic links in path on the host under root, as chgrp would on that
-// host; what does not exist yet is kept as named.
-func resolve(root, path string) (string, error) {
+// host; what does not exist yet is kept as named. looked lists the folders it looked in.
+func resolve(root, path string) (real string, looked []string, err error) {
 	parts := strings.Split(path, "/")
 	cur := "/"
 	for hops := 0; len(parts) > 0; {
@@ -94,22 +111,25 @@ func resolve(root, path string) (string, error) {
 			continue
 		}
 		next := filepath.Join(cur, part)
+		if !slices.Contains(looked, cur) {
+			looked = append(looked, cur)
+		}
 		fi, err := os.Lstat(root + next)
 		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
 			cur = next
 			continue
 		}
 		if hops++; hops > 40 { // the kernel's limit (ELOOP)
-			return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+			return "", nil, fmt.Errorf("%s: too many levels of symbolic links", path)
 		}
 		target, err := os.Readlink(root + next)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if filepath.IsAbs(target) {
 			cur = "/"
 		}
 		parts = append(strings.Split(target, "/"), parts...)
 	}
-	return cur, nil
+	return cur, looked, nil
 }
