@@ -487,7 +487,7 @@ choose_textfile_dir() {
 	say "textfile folder: $TEXTFILE_DIR ($how)"
 	if [[ -n $TF_NOTE ]]; then
 		warn "$TF_NOTE; start it with --collector.textfile.directory=$TEXTFILE_DIR"
-	elif [[ $TF_SOURCE != process ]]; then
+	elif [[ $TF_SOURCE == none || $TF_SOURCE == folder ]]; then
 		say "note: no node_exporter runs now; it must read $TEXTFILE_DIR (Debian/Ubuntu: apt install prometheus-node-exporter reads it by default)"
 	fi
 	desire "textfile $TEXTFILE_DIR"
