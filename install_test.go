@@ -823,6 +823,24 @@ func TestInstallSymlinkedFolder(t *testing.T) {
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 }
 
+// TestInstallRegrantsItsOwnFolder: a folder an earlier run created stays the installer's to
+// change, after its access was taken back, though it is not node_exporter's documented one.
+func TestInstallRegrantsItsOwnFolder(t *testing.T) {
+	bin, root, group := nobodyHost(t)
+	args := []string{"--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--textfile-dir", "/srv/new/tf", "--no-check"}
+	out := mustInstall(t, args...)
+	wantContains(t, "first install", out, "created /srv/new/tf", "granted group "+group.Name+" write access to /srv/new/tf")
+	dir := filepath.Join(root, "srv/new/tf")
+	if err := os.Chown(dir, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out = mustInstall(t, args...)
+	wantContains(t, "second install", out, "granted group "+group.Name+" write access to /srv/new/tf (was root 755;")
+}
+
 // TestInstallNodeExporterInContainer: node_exporter runs in docker as nobody and reads a bind
 // mount of a host folder: the job writes into that host folder, which the installer creates.
 func TestInstallNodeExporterInContainer(t *testing.T) {
