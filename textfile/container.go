@@ -25,7 +25,7 @@ func hostFolder(p proc.Process, path string, ours []proc.Mount) (host string, in
 	}
 	m, ok := proc.Covering(theirs, path)
 	if !ok {
-		return "", false, fmt.Errorf("no mount of %s (pid %d) holds %s", p.Name, p.PID, path)
+		return "", true, errors.New("a folder its mount table does not show")
 	}
 	rest, _ := filepath.Rel(m.MountPoint, path)
 	for _, o := range ours {

@@ -96,12 +96,13 @@ func detectDir(root, procDir string, candidates []string, trust proc.Trust) (Dir
 // that trust believes and that reads one, as this program sees it; otherwise
 // found is false and d.Note tells of one that reads none. Anyone can start a
 // program named node_exporter that names a folder of their choice: only an
-// administrator's says where node_exporter reads. When that node_exporter runs
-// in a container whose folder no folder here shows, err says why, and d holds
-// only its PID and, in How, the same sentence: writing anywhere else would
-// write where nobody reads.
+// administrator's says where node_exporter reads. When every such node_exporter
+// runs in a container whose folder no folder here shows, err says why for the
+// first, and d holds only its PID and, in How, the same sentence: writing
+// anywhere else would write where nobody reads.
 func fromProcesses(procDir string, trust proc.Trust) (d Dir, found bool, err error) {
 	var ours []proc.Mount
+	var unreachable error
 	for _, p := range proc.Find(procDir, "node_exporter", debianName) {
 		if !trust.TrustsProcess(p) {
 			continue
@@ -127,13 +128,19 @@ func fromProcesses(procDir string, trust proc.Trust) (d Dir, found bool, err err
 		case errors.Is(err, errGone):
 			continue
 		case err != nil:
-			err = fmt.Errorf("%s (pid %d) runs in a container and reads %s from %v; mount a folder of this host there (docker run -v /srv/textfile:%s), or pass --textfile-dir with the host folder it reads",
-				p.Name, p.PID, path, err, path)
-			return Dir{PID: p.PID, How: err.Error()}, true, err
+			if unreachable == nil {
+				unreachable = fmt.Errorf("%s (pid %d) runs in a container and reads %s from %v; mount a folder of this host there (docker run -v /srv/textfile:%s), or pass --textfile-dir with the host folder it reads",
+					p.Name, p.PID, path, err, path)
+				d.PID = p.PID
+			}
+			continue
 		case inContainer:
 			how = fmt.Sprintf("%s (pid %d) runs in a container and reads %s, which is %s here", p.Name, p.PID, path, host)
 		}
 		return Dir{Path: host, How: how, PID: p.PID}, true, nil
+	}
+	if unreachable != nil {
+		return Dir{PID: d.PID, How: unreachable.Error(), Note: d.Note}, true, unreachable
 	}
 	return d, false, nil
 }

@@ -279,3 +279,18 @@ func TestDetectDirSameNamespace(t *testing.T) {
 		t.Errorf("DetectDir = %+v, %v; want %+v", d, err, want)
 	}
 }
+
+// TestDetectDirContainerAndHost: of a node_exporter in a container that reads a tmpfs of its
+// own and one on the host, the host's folder is where a file gets read.
+func TestDetectDirContainerAndHost(t *testing.T) {
+	procDir := t.TempDir()
+	proctest.Self(t, procDir, hostMounts)
+	proctest.Write(t, procDir, proctest.Process{PID: "900", MountInfo: containerMounts,
+		Argv: []string{"node_exporter", "--collector.textfile.directory=/scratch"}})
+	proctest.Write(t, procDir, proctest.Process{PID: "901", MountInfo: hostMounts,
+		Argv: []string{"node_exporter", "--collector.textfile.directory=/srv/textfile"}})
+	d, err := DetectDir(procDir, nil, trust)
+	if err != nil || d.Path != "/srv/textfile" || d.PID != 901 {
+		t.Errorf("DetectDir = %+v, %v; want /srv/textfile of pid 901", d, err)
+	}
+}
