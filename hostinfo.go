@@ -47,10 +47,19 @@ import (
 //	    "url": "postgres://yugabyte:xxxxx@127.0.0.1:5433/yugabyte"},
 //	  "textfile": {
 //	    "dir": "/var/lib/prometheus/node-exporter",
-//	    "source": "process",  // "process": a running node_exporter reads dir; "folder": a usual
-//	                          // folder that exists; "none": nothing found, dir is the one to create
+//	    "source": "process",  // "process": a running node_exporter reads dir (the host folder mounted
+//	                          // where it reads, when it runs in a container); "folder": a usual
+//	                          // folder that exists; "none": nothing found, dir is the one to create;
+//	                          // "unreachable": a node_exporter in a container reads a folder no
+//	                          // folder of this host shows, dir is "" and how says why and the fix
 //	    "how": "built-in default of running prometheus-node-exporter (pid 815), Debian's build",
-//	    "note": ""},          // a running node_exporter that reads no folder, when there is one
+//	    "note": "",           // a running node_exporter that reads no folder, when there is one
+//	    "changes": [{         // whether the installer may change the group and mode of dir and of
+//	                          // each --host-info.textfile-dir, so the lotus user can write there
+//	      "dir": "/var/lib/prometheus/node-exporter",
+//	      "verdict": "yes",   // "yes"; "acl": not this folder's, but an administrator may let the
+//	                          // lotus user write there (setfacl); "no": not this folder at all
+//	      "why": "/var/lib/prometheus/node-exporter is node_exporter's documented folder"}]},
 //	  "systemd": {"running": false, "how": "no /run/systemd/system: systemd is not PID 1"},
 //	  "cron": {"installed": true, "running": true, "how": "/usr/sbin/cron, running (pid 12)"},
 //	  "log": {                // where a cron job's stderr can go
@@ -71,6 +80,7 @@ import (
 //	curio_db SOURCE URL
 //	textfile DIR SOURCE HOW
 //	textfile_note NOTE
+//	textfile_change DIR VERDICT WHY
 //	systemd yes|no HOW
 //	cron INSTALLED(yes|no) RUNNING(yes|no) HOW
 //	log TO LOGROTATE(yes|no) HOW
@@ -84,10 +94,11 @@ type hostReport struct {
 		URL    string `json:"url"`
 	} `json:"curio_db"`
 	Textfile struct {
-		Dir    string `json:"dir"`
-		Source string `json:"source"`
-		How    string `json:"how"`
-		Note   string `json:"note"`
+		Dir     string            `json:"dir"`
+		Source  string            `json:"source"`
+		How     string            `json:"how"`
+		Note    string            `json:"note"`
+		Changes []textfile.Change `json:"changes"`
 	} `json:"textfile"`
 	Systemd struct {
 		Running bool   `json:"running"`
@@ -131,10 +142,11 @@ type curioProcess struct {
 	User string `json:"user"`
 }
 
-// hostInfoFlags are --host-info and --host-info.root.
+// hostInfoFlags are --host-info, --host-info.root and --host-info.textfile-dir.
 type hostInfoFlags struct {
-	format string // "" when --host-info is not given
-	root   string
+	format       string // "" when --host-info is not given
+	root         string
+	textfileDirs []string // the installer's other candidates: its --textfile-dir, an earlier run's folder
 }
 
 func (h *hostInfoFlags) register(fs *flag.FlagSet) {
@@ -146,12 +158,16 @@ func (h *hostInfoFlags) register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.StringVar(&h.root, "host-info.root", "", "with --host-info, look at the host installed under `DIR` (its files and DIR/proc) instead of / (for tests)")
+	fs.Func("host-info.textfile-dir", "with --host-info, also say whether the installer may change the group and mode of `DIR` (repeatable)", func(v string) error {
+		h.textfileDirs = append(h.textfileDirs, v)
+		return nil
+	})
 }
 
 // printHostInfo is --host-info: it only reads, and exits 0 whatever it finds. The tokens it
 // reads are added to secrets, which stdout hides.
 func printHostInfo(h hostInfoFlags, stdout io.Writer, secrets *redaction) int {
-	r := inspectHost(strings.TrimSuffix(h.root, "/"), secrets)
+	r := inspectHost(strings.TrimSuffix(h.root, "/"), h.textfileDirs, secrets)
 	var err error
 	if h.format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -177,8 +193,9 @@ const (
 // cronDaemons are where Debian's cron and cronie put their daemon.
 var cronDaemons = []string{"/usr/sbin/cron", "/usr/sbin/crond", "/usr/bin/crond"}
 
-// inspectHost gathers the report for the host whose files are under root ("" for this one).
-func inspectHost(root string, secrets *redaction) hostReport {
+// inspectHost gathers the report for the host whose files are under root ("" for this one);
+// textfileDirs are folders the installer may choose other than the one found.
+func inspectHost(root string, textfileDirs []string, secrets *redaction) hostReport {
 	var r hostReport
 	procs := proc.Find(root+"/proc", "lotus-miner", "curio", "cron", "crond")
 	users := map[int]*hostUser{}
@@ -261,6 +278,13 @@ func inspectHost(root string, secrets *redaction) hostReport {
 	r.Users, r.LotusUser = chooseUser(users)
 	r.CurioDB.Source, r.CurioDB.URL = curioDB(root, r.Users, r.LotusUser, secrets)
 	r.Textfile.Dir, r.Textfile.Source, r.Textfile.How, r.Textfile.Note = textfileDir(root)
+	r.Textfile.Changes = []textfile.Change{}
+	trust := proc.LoadTrust(root)
+	for _, d := range append([]string{r.Textfile.Dir}, textfileDirs...) {
+		if d != "" && !slices.ContainsFunc(r.Textfile.Changes, func(c textfile.Change) bool { return c.Dir == d }) {
+			r.Textfile.Changes = append(r.Textfile.Changes, textfile.MayChange(root, d, trust))
+		}
+	}
 	r.Systemd.Running = isDir(root + systemdRunDir)
 	r.Systemd.How = "no " + systemdRunDir + ": systemd is not PID 1"
 	if r.Systemd.Running {
@@ -451,6 +475,8 @@ func chooseUser(users map[int]*hostUser) (list []hostUser, chosen string) {
 func textfileDir(root string) (dir, source, how, note string) {
 	d, err := textfile.DetectDirUnder(root)
 	switch {
+	case err != nil && d.PID != 0:
+		return "", "unreachable", d.How, d.Note
 	case err != nil:
 		return textfile.DefaultCandidates[0], "none", "no running node_exporter reads a folder, and none of " + strings.Join(textfile.DefaultCandidates, ", ") + " exists", d.Note
 	case d.PID != 0:
@@ -527,6 +553,9 @@ func (r hostReport) writeLines(w io.Writer) error {
 	rec("textfile", r.Textfile.Dir, r.Textfile.Source, r.Textfile.How)
 	if r.Textfile.Note != "" {
 		rec("textfile_note", r.Textfile.Note)
+	}
+	for _, c := range r.Textfile.Changes {
+		rec("textfile_change", c.Dir, c.Verdict, c.Why)
 	}
 	rec("systemd", yes(r.Systemd.Running), r.Systemd.How)
 	rec("cron", yes(r.Cron.Installed), yes(r.Cron.Running), r.Cron.How)

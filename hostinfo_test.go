@@ -14,6 +14,7 @@ import (
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 	"github.com/lotus-farcaster/lotus-farcaster/proc/proctest"
+	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
 // writeHostFile writes a file under root, creating its folders.
@@ -121,6 +122,9 @@ func TestHostInfo(t *testing.T) {
 	if r.Textfile.Dir != "/var/lib/prometheus/node-exporter" || r.Textfile.Source != "process" || !strings.Contains(r.Textfile.How, "prometheus-node-exporter (pid 815)") {
 		t.Errorf("textfile %+v; want Debian's default, read by pid 815", r.Textfile)
 	}
+	if want := []textfile.Change{{Dir: "/var/lib/prometheus/node-exporter", Verdict: "yes", Why: "/var/lib/prometheus/node-exporter does not exist yet: the installer creates it"}}; !reflect.DeepEqual(r.Textfile.Changes, want) {
+		t.Errorf("textfile changes %+v, want %+v", r.Textfile.Changes, want)
+	}
 	if r.Systemd.Running || !r.Cron.Installed || !r.Cron.Running || r.Cron.How != "/usr/sbin/cron, running (pid 12)" {
 		t.Errorf("systemd %+v, cron %+v", r.Systemd, r.Cron)
 	}
@@ -180,6 +184,7 @@ func TestHostInfoLines(t *testing.T) {
 	var r hostReport
 	r.MinerRepos = []minerRepo{{Path: "/a\tb", User: "lotus", Found: "folder with an api file", Error: "line one\nline two", Skip: "no lotus-miner uses it"}}
 	r.Textfile.Dir, r.Textfile.Source, r.Textfile.How = "/t", "none", `C:\`
+	r.Textfile.Changes = []textfile.Change{{Dir: "/t", Verdict: "acl", Why: "/t is neither"}}
 	var b bytes.Buffer
 	if err := r.writeLines(&b); err != nil {
 		t.Fatal(err)
@@ -187,6 +192,7 @@ func TestHostInfoLines(t *testing.T) {
 	want := "lotus_user\t-\n" +
 		"repo\t/a\\tb\tlotus\t-\t-\tfolder with an api file\tline one\\nline two\tno lotus-miner uses it\n" +
 		"textfile\t/t\tnone\tC:\\\\\n" +
+		"textfile_change\t/t\tacl\t/t is neither\n" +
 		"systemd\tno\t-\n" +
 		"cron\tno\tno\t-\n" +
 		"log\t-\tno\t-\n"
@@ -201,9 +207,9 @@ func TestHostInfoFlags(t *testing.T) {
 			t.Errorf("%q: no error", args)
 		}
 	}
-	c, err := parseFlags([]string{"--host-info=lines", "--host-info.root", "/r"})
-	if err != nil || c.hostInfo != (hostInfoFlags{format: "lines", root: "/r"}) {
-		t.Errorf("--host-info=lines --host-info.root /r: %+v, %v", c.hostInfo, err)
+	c, err := parseFlags([]string{"--host-info=lines", "--host-info.root", "/r", "--host-info.textfile-dir", "/a", "--host-info.textfile-dir=/b"})
+	if want := (hostInfoFlags{format: "lines", root: "/r", textfileDirs: []string{"/a", "/b"}}); err != nil || !reflect.DeepEqual(c.hostInfo, want) {
+		t.Errorf("--host-info=lines --host-info.root /r and two --host-info.textfile-dir: %+v, %v", c.hostInfo, err)
 	}
 }
 
@@ -238,6 +244,10 @@ func TestHostInfoBelievesAdminsNodeExporter(t *testing.T) {
 			}
 			if !tc.believed && (r.Textfile.Dir != "/var/lib/prometheus/node-exporter" || r.Textfile.Source != "none") {
 				t.Errorf("textfile %+v; want the Debian folder, to be created", r.Textfile)
+			}
+			// Believed or not, the installer may never open /etc to the lotus user.
+			if tc.believed && !reflect.DeepEqual(r.Textfile.Changes, []textfile.Change{{Dir: "/etc", Verdict: "no", Why: "/etc is in /etc, a system folder"}}) {
+				t.Errorf("textfile changes %+v; want /etc refused", r.Textfile.Changes)
 			}
 		})
 	}
@@ -291,5 +301,48 @@ func TestHostInfoCopy(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r.MinerRepos, want) {
 		t.Errorf("miner_repos\n%+v\nwant\n%+v", r.MinerRepos, want)
+	}
+}
+
+// TestHostInfoContainer: node_exporter runs in docker as nobody, reading a bind mount of a
+// host folder, which the installer must use; or a folder of the container's own, which it
+// must refuse. Each candidate of the installer gets its verdict.
+func TestHostInfoContainer(t *testing.T) {
+	const container = `1520 1430 0:112 / / rw,relatime master:520 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/A
+1530 1520 8:1 /srv/ne/textfile /host/textfile ro,relatime - ext4 /dev/sda1 rw
+1531 1520 0:120 / /scratch rw,nosuid,nodev - tmpfs tmpfs rw
+`
+	for _, tc := range []struct{ dir, want, source, how, lines string }{
+		{"/host/textfile", "/srv/ne/textfile", "process",
+			"node_exporter (pid 900) runs in a container and reads /host/textfile, which is /srv/ne/textfile here",
+			"textfile\t/srv/ne/textfile\tprocess\tnode_exporter (pid 900) runs in a container and reads /host/textfile, which is /srv/ne/textfile here\n" +
+				"textfile_change\t/srv/ne/textfile\tyes\t/srv/ne/textfile does not exist yet: the installer creates it\n" +
+				"textfile_change\t/srv/given\tacl\t/srv/given is neither node_exporter's documented folder (/var/lib/prometheus/node-exporter or /var/lib/node_exporter/textfile_collector) nor one the installer creates\n"},
+		{"/scratch", "", "unreachable",
+			"node_exporter (pid 900) runs in a container and reads /scratch from a tmpfs of the container's own, which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/scratch), or pass --textfile-dir with the host folder it reads",
+			"textfile\t-\tunreachable\tnode_exporter (pid 900) runs in a container and reads /scratch from a tmpfs of the container's own, which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/scratch), or pass --textfile-dir with the host folder it reads\n" +
+				"textfile_change\t/srv/given\tacl\t/srv/given is neither node_exporter's documented folder (/var/lib/prometheus/node-exporter or /var/lib/node_exporter/textfile_collector) nor one the installer creates\n"},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			root := t.TempDir()
+			writeHostFile(t, root, "srv/given/x", "", 0o644)
+			proctest.Write(t, filepath.Join(root, "proc"), proctest.Process{PID: "900", UID: 65534, EUID: 65534, MountInfo: container,
+				Argv: []string{"/bin/node_exporter", "--collector.textfile.directory=" + tc.dir}})
+			r := hostInfoJSON(t, root)
+			if r.Textfile.Dir != tc.want || r.Textfile.Source != tc.source || r.Textfile.How != tc.how {
+				t.Errorf("textfile %+v; want %q, %s, %q", r.Textfile, tc.want, tc.source, tc.how)
+			}
+			var stdout bytes.Buffer
+			run([]string{"--host-info", "lines", "--host-info.root", root, "--host-info.textfile-dir", "/srv/given"}, &stdout, &bytes.Buffer{})
+			var got string
+			for _, l := range strings.SplitAfter(stdout.String(), "\n") {
+				if strings.HasPrefix(l, "textfile") {
+					got += l
+				}
+			}
+			if got != tc.lines {
+				t.Errorf("textfile lines:\n%s\nwant\n%s", got, tc.lines)
+			}
+		})
 	}
 }

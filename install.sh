@@ -424,6 +424,7 @@ HOST_REPOS=()
 declare -A REPO_USER=() REPO_DAEMON=() REPO_ID=() REPO_ERROR=() REPO_SKIP=()
 CURIO=()
 TF_DIR="" TF_SOURCE="" TF_HOW="" TF_NOTE=""
+declare -A TF_CHANGE=() TF_CHANGE_WHY=() # may this run change a folder's group and mode, and why
 SYSTEMD="" SYSTEMD_HOW=""
 CRON_INSTALLED="" CRON_RUNNING="" CRON_HOW=""
 LOG_TO="" LOGROTATE="" LOG_HOW=""
@@ -431,8 +432,10 @@ LOG_TO="" LOGROTATE="" LOG_HOW=""
 # ask_host reads `lotus-farcaster --host-info lines` (the format is documented in hostinfo.go):
 # one tab-separated record per line, "-" for an empty field.
 ask_host() {
-	local info kind a b c d e f g v
-	info=$("$BINARY" --host-info lines ${ROOT:+--host-info.root "$ROOT"}) || die "$BINARY --host-info failed"
+	local info kind a b c d e f g v dirs=() dir
+	# The verdicts on the folders this run may choose, besides the one found.
+	for dir in "$TEXTFILE_DIR" "$(earlier textfile | head -n 1)"; do [[ -z $dir ]] || dirs+=(--host-info.textfile-dir "$dir"); done
+	info=$("$BINARY" --host-info lines ${ROOT:+--host-info.root "$ROOT"} "${dirs[@]}") || die "$BINARY --host-info failed"
 	while IFS=$'\t' read -r kind a b c d e f g; do
 		for v in a b c d e f g; do [[ ${!v} != - ]] || printf -v "$v" ''; done
 		case $kind in
@@ -445,6 +448,7 @@ ask_host() {
 		curio) CURIO+=("$b (pid $a)") ;;
 		textfile) TF_DIR=$a TF_SOURCE=$b TF_HOW=$c ;;
 		textfile_note) TF_NOTE=$a ;;
+		textfile_change) TF_CHANGE[$a]=$b TF_CHANGE_WHY[$a]=$c ;;
 		systemd) SYSTEMD=$a SYSTEMD_HOW=$b ;;
 		cron) CRON_INSTALLED=$a CRON_RUNNING=$b CRON_HOW=$c ;;
 		log) LOG_TO=$a LOGROTATE=$b LOG_HOW=$c ;;
@@ -537,6 +541,8 @@ choose_textfile_dir() {
 	if [[ -n $TEXTFILE_DIR ]]; then
 		how=--textfile-dir
 		[[ $TF_SOURCE != process || $TF_DIR == "$TEXTFILE_DIR" ]] || warn "the running node_exporter reads $TF_DIR ($TF_HOW), not $TEXTFILE_DIR"
+	elif [[ $TF_SOURCE == unreachable ]]; then
+		die "$TF_HOW; nothing changed"
 	elif [[ $TF_SOURCE != process && -n $before && -d $(host "$before") ]]; then
 		# node_exporter may just be down: keep the folder an earlier run chose.
 		TEXTFILE_DIR=$before how="chosen by an earlier run; no running node_exporter reads another"
@@ -547,22 +553,29 @@ choose_textfile_dir() {
 	say "textfile folder: $TEXTFILE_DIR ($how)"
 	if [[ -n $TF_NOTE ]]; then
 		warn "$TF_NOTE; start it with --collector.textfile.directory=$TEXTFILE_DIR"
-	elif [[ $TF_SOURCE != process ]]; then
+	elif [[ $TF_SOURCE == none || $TF_SOURCE == folder ]]; then
 		say "note: no node_exporter runs now; it must read $TEXTFILE_DIR (Debian/Ubuntu: apt install prometheus-node-exporter reads it by default)"
 	fi
 	desire "textfile $TEXTFILE_DIR"
 }
 
 # plan_access: must the lotus user be given write access to the textfile folder, and is that
-# safe? Sets GRANT.
+# safe? --host-info decides which folders this run may change (textfile_change). Sets GRANT.
 GRANT=0
 plan_access() {
-	local h mode
+	local h mode why=${TF_CHANGE_WHY[$TEXTFILE_DIR]:-$BINARY --host-info gave no verdict on it}
 	h=$(host "$TEXTFILE_DIR")
 	[[ $(id -u "$LOTUS_USER") != 0 ]] || return 0
 	if [[ -d $h ]]; then
 		run_as_lotus_user test -w "$h" -a -x "$h" && return 0
-		mode=$(stat -c %a "$h")
+	fi
+	case ${TF_CHANGE[$TEXTFILE_DIR]:-} in
+	yes) ;;
+	acl) has_entry "dir $TEXTFILE_DIR" || die "refusing to change the group and mode of $TEXTFILE_DIR for $LOTUS_USER: $why; let $LOTUS_USER write to it yourself (setfacl -m u:$LOTUS_USER:rwx $TEXTFILE_DIR) and re-run, or pass --textfile-dir with a folder $LOTUS_USER can write; nothing changed" ;;
+	*) die "refusing to change the group and mode of $TEXTFILE_DIR for $LOTUS_USER: $why; pass --textfile-dir with a folder node_exporter reads that $LOTUS_USER can write; nothing changed" ;;
+	esac
+	if [[ -d $h ]]; then
+		mode=$(stat -L -c %a "$h")
 		(((8#$mode & 8#005) == 8#005)) || die "$TEXTFILE_DIR (mode $mode) is not readable by all, so changing its group could lock node_exporter out; let $LOTUS_USER write to it yourself (e.g. setfacl -m u:$LOTUS_USER:rwx $TEXTFILE_DIR) and re-run"
 	fi
 	GRANT=1 # a folder this run creates is root's
@@ -648,8 +661,8 @@ prepare_textfile_dir() {
 	elif [[ ! -d $h ]]; then
 		say "would grant group $USER_GROUP write access to $TEXTFILE_DIR" # a dry run that would create it
 	else
-		was=$(stat -c '%G %a' "$h")
-		[[ -n $recorded ]] || desire "perm $TEXTFILE_DIR $(stat -c '%g %a' "$h")"
+		was=$(stat -L -c '%G %a' "$h")
+		[[ -n $recorded ]] || desire "perm $TEXTFILE_DIR $(stat -L -c '%g %a' "$h")"
 		if ((!DRY_RUN)); then
 			save_manifest # the old state is on record before it changes
 			chgrp "$USER_GROUP" "$h"

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
+	"github.com/lotus-farcaster/lotus-farcaster/proc/proctest"
 )
 
 // installTool finds a tool the installer tests need; under CI its absence is a failure.
@@ -929,6 +930,164 @@ func TestInstallGrantsTextfileAccess(t *testing.T) {
 		t.Errorf("--uninstall touched a file that is not the exporter's:\n%s", out)
 	}
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
+}
+
+// nobodyHost is debianHost with no node_exporter running and the root traversable, for runs
+// that give the job to nobody, whose access the installer tests as nobody (so as root only).
+func nobodyHost(t *testing.T) (bin, root string, group *user.Group) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("changing a folder's group needs root")
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	if group, err = user.LookupGroupId(nobody.Gid); err != nil {
+		t.Fatal(err)
+	}
+	bin = installBinary(t)
+	_, root = debianHost(t)
+	for _, d := range []string{root, filepath.Dir(root)} { // traversable by nobody, as / is
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(root, "proc/815")); err != nil {
+		t.Fatal(err)
+	}
+	return bin, root, group
+}
+
+// TestInstallIgnoresHostileNodeExporter: an ordinary user's program named node_exporter that
+// names /etc changes nothing: the installer uses Debian's folder, and /etc keeps its group
+// and mode. So does one that is root only through a set-user-ID program.
+func TestInstallIgnoresHostileNodeExporter(t *testing.T) {
+	bin, root, group := nobodyHost(t)
+	writeHostFile(t, root, "etc/sudoers.d/README", "x\n", 0o440)
+	proc := filepath.Join(root, "proc")
+	proctest.Write(t, proc, proctest.Process{PID: "900", UID: 1500, EUID: 1500, Argv: []string{"/home/mallory/node_exporter", "--collector.textfile.directory=/etc"}})
+	proctest.Write(t, proc, proctest.Process{PID: "901", UID: 1500, EUID: 0, Argv: []string{"node_exporter", "--collector.textfile.directory", "/etc/sudoers.d"}})
+	etc := rootSnapshot(t, filepath.Join(root, "etc"))
+
+	out := mustInstall(t, "--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--no-check")
+	wantContains(t, "install output", out,
+		"textfile folder: /var/lib/prometheus/node-exporter (no running node_exporter reads a folder",
+		"granted group "+group.Name+" write access to /var/lib/prometheus/node-exporter")
+	if strings.Contains(out, "/etc/sudoers.d") || strings.Contains(out, "textfile folder: /etc") {
+		t.Errorf("the installer believed a hostile node_exporter:\n%s", out)
+	}
+	// What the installer writes into /etc is its own files, which it says; /etc and the rest keep theirs.
+	var kept []string
+	for _, l := range rootSnapshot(t, filepath.Join(root, "etc")) {
+		if !strings.HasPrefix(l, "/cron.d") && !strings.HasPrefix(l, "/logrotate.d") {
+			kept = append(kept, l)
+		}
+	}
+	sameSnapshot(t, "the install, in /etc", etc, kept)
+}
+
+// TestInstallRefusesHostileFolder: a node_exporter of root that reads a system folder, a home
+// folder, or a folder whose name is the documented one but that leads into /etc, is not a
+// folder to open to the lotus group: the installer refuses and changes nothing. A folder of
+// the administrator's own it leaves to an ACL; one in a container no host folder shows, to
+// --textfile-dir.
+func TestInstallRefusesHostileFolder(t *testing.T) {
+	bin, root, _ := nobodyHost(t)
+	writeHostFile(t, root, "home/x/.ssh/authorized_keys", "ssh-ed25519 AAAA x\n", 0o600)
+	writeHostFile(t, root, "srv/textfile/other.prom", "other 1\n", 0o644)
+	if err := os.MkdirAll(filepath.Join(root, "var/lib/node_exporter"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Relative, so that a regression changes the fake root's /etc, not this machine's.
+	if err := os.Symlink("../../../etc", filepath.Join(root, "var/lib/node_exporter/textfile_collector")); err != nil {
+		t.Fatal(err)
+	}
+	pristine := rootSnapshot(t, root)
+	const fix = "; pass --textfile-dir with a folder node_exporter reads that nobody can write; nothing changed"
+	for _, tc := range []struct {
+		name, dir, mountInfo, want string
+	}{
+		{"system folder", "/etc", "", "refusing to change the group and mode of /etc for nobody: /etc is in /etc, a system folder" + fix},
+		{"home folder", "/home/x", "", "refusing to change the group and mode of /home/x for nobody: /home/x is in /home, a system folder" + fix},
+		{"documented name leading into /etc", "/var/lib/node_exporter/textfile_collector", "",
+			"refusing to change the group and mode of /var/lib/node_exporter/textfile_collector for nobody: /var/lib/node_exporter/textfile_collector (which leads to /etc) is in /etc, a system folder" + fix},
+		{"a folder of the administrator's", "/srv/textfile", "",
+			"refusing to change the group and mode of /srv/textfile for nobody: /srv/textfile is neither node_exporter's documented folder (/var/lib/prometheus/node-exporter or /var/lib/node_exporter/textfile_collector) nor one the installer creates; let nobody write to it yourself (setfacl -m u:nobody:rwx /srv/textfile) and re-run, or pass --textfile-dir with a folder nobody can write; nothing changed"},
+		{"a tmpfs in a container", "/scratch", "1520 1430 0:112 / / rw - overlay overlay rw\n1531 1520 0:120 / /scratch rw - tmpfs tmpfs rw\n",
+			"node_exporter (pid 900) runs in a container and reads /scratch from a tmpfs of the container's own, which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/scratch), or pass --textfile-dir with the host folder it reads; nothing changed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proctest.Write(t, filepath.Join(root, "proc"), proctest.Process{PID: "900", MountInfo: tc.mountInfo,
+				Argv: []string{"/usr/bin/node_exporter", "--collector.textfile.directory=" + tc.dir}})
+			code, out := runInstall(t, "install.sh", "--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--no-check")
+			if code == 0 || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d; want a refusal saying %q:\n%s", code, tc.want, out)
+			}
+			if c := changeLines(out); len(c) > 0 {
+				t.Errorf("a refused run reported changes: %q", c)
+			}
+			if err := os.RemoveAll(filepath.Join(root, "proc/900")); err != nil {
+				t.Fatal(err)
+			}
+			sameSnapshot(t, "a refused run", pristine, rootSnapshot(t, root))
+		})
+	}
+}
+
+// TestInstallSymlinkedFolder: a --textfile-dir that is a link to node_exporter's documented
+// folder gets that folder opened, and --uninstall restores that folder's group and mode, not
+// the link's (lrwxrwxrwx, which chmod would give the folder).
+func TestInstallSymlinkedFolder(t *testing.T) {
+	bin, root, group := nobodyHost(t)
+	writeHostFile(t, root, "var/lib/node_exporter/textfile_collector/other.prom", "other 1\n", 0o644)
+	if err := os.MkdirAll(filepath.Join(root, "srv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../var/lib/node_exporter/textfile_collector", filepath.Join(root, "srv/tf")); err != nil {
+		t.Fatal(err)
+	}
+	pristine := rootSnapshot(t, root)
+	out := mustInstall(t, "--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--textfile-dir", "/srv/tf", "--no-check")
+	wantContains(t, "install output", out, "granted group "+group.Name+" write access to /srv/tf (was root 755;")
+	wantMode(t, filepath.Join(root, "var/lib/node_exporter/textfile_collector"), fs.ModeDir|0o775)
+	out = mustInstall(t, "--root", root, "--uninstall")
+	wantContains(t, "uninstall output", out, "restored group 0 and mode 755 of /srv/tf")
+	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
+}
+
+// TestInstallRegrantsItsOwnFolder: a folder an earlier run created stays the installer's to
+// change, after its access was taken back, though it is not node_exporter's documented one.
+func TestInstallRegrantsItsOwnFolder(t *testing.T) {
+	bin, root, group := nobodyHost(t)
+	args := []string{"--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--textfile-dir", "/srv/new/tf", "--no-check"}
+	out := mustInstall(t, args...)
+	wantContains(t, "first install", out, "created /srv/new/tf", "granted group "+group.Name+" write access to /srv/new/tf")
+	dir := filepath.Join(root, "srv/new/tf")
+	if err := os.Chown(dir, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out = mustInstall(t, args...)
+	wantContains(t, "second install", out, "granted group "+group.Name+" write access to /srv/new/tf (was root 755;")
+}
+
+// TestInstallNodeExporterInContainer: node_exporter runs in docker as nobody and reads a bind
+// mount of a host folder: the job writes into that host folder, which the installer creates.
+func TestInstallNodeExporterInContainer(t *testing.T) {
+	bin, root, group := nobodyHost(t)
+	proctest.Write(t, filepath.Join(root, "proc"), proctest.Process{PID: "900", UID: 65534, EUID: 65534,
+		MountInfo: "1520 1430 0:112 / / rw,relatime master:520 - overlay overlay rw\n" +
+			"1530 1520 8:1 /srv/ne/textfile /host/textfile ro,relatime - ext4 /dev/sda1 rw\n",
+		Argv: []string{"/bin/node_exporter", "--path.rootfs=/host", "--collector.textfile.directory=/host/textfile"}})
+	out := mustInstall(t, "--root", root, "--binary", bin, "--user", "nobody", "--miner-repo", "/home/lotus/.lotusminer", "--no-check")
+	wantContains(t, "install output", out,
+		"textfile folder: /srv/ne/textfile (node_exporter (pid 900) runs in a container and reads /host/textfile, which is /srv/ne/textfile here)",
+		"created /srv/ne/textfile",
+		"granted group "+group.Name+" write access to /srv/ne/textfile")
+	wantContains(t, "cron file", readFile(t, filepath.Join(root, "etc/cron.d/lotus-farcaster")), " --textfile-dir /srv/ne/textfile ")
 }
 
 const testReleaseVersion = "0.0.1-test"

@@ -19,6 +19,7 @@ type Dir struct {
 	// How says, for humans, why Path was chosen.
 	How string
 	// PID is the running node_exporter that reads Path; 0 when Path is only a usual folder.
+	// With an error, it is the one in a container whose folder no folder here shows.
 	PID int
 	// Note, when set, warns of a running node_exporter whose textfile collector reads no folder.
 	Note string
@@ -53,8 +54,9 @@ const (
 // First it looks for a running node_exporter under procDir ("/proc" in
 // production) that trust believes, and uses what it reads: its
 // --collector.textfile.directory, or DebianDefault for Debian's build without
-// the flag. Processes that vanish or cannot be read while scanning are
-// skipped. Then it returns the first of
+// the flag, mapped to the host folder when it runs in a container; or, when
+// no host folder shows that one, an error saying why. Processes that vanish
+// or cannot be read while scanning are skipped. Then it returns the first of
 // candidates that is an existing folder, with a Note when a running
 // node_exporter reads none. Otherwise it returns an error telling the user to
 // pass --textfile-dir, and a Dir holding only that Note.
@@ -70,9 +72,9 @@ func DetectDirUnder(root string) (Dir, error) {
 }
 
 func detectDir(root, procDir string, candidates []string, trust proc.Trust) (Dir, error) {
-	d, found := fromProcesses(procDir, trust)
+	d, found, err := fromProcesses(procDir, trust)
 	if found {
-		return d, nil
+		return d, err
 	}
 	for _, c := range candidates {
 		if fi, err := os.Stat(root + c); err == nil && fi.IsDir() {
@@ -91,11 +93,16 @@ func detectDir(root, procDir string, candidates []string, trust proc.Trust) (Dir
 }
 
 // fromProcesses returns the folder of the first node_exporter under procDir
-// that trust believes and that reads one; otherwise found is false and d.Note
-// tells of one that reads none. Anyone can start a program named node_exporter
-// that names a folder of their choice: only an administrator's says where
-// node_exporter reads.
-func fromProcesses(procDir string, trust proc.Trust) (d Dir, found bool) {
+// that trust believes and that reads one, as this program sees it; otherwise
+// found is false and d.Note tells of one that reads none. Anyone can start a
+// program named node_exporter that names a folder of their choice: only an
+// administrator's says where node_exporter reads. When every such node_exporter
+// runs in a container whose folder no folder here shows, err says why for the
+// first, and d holds only its PID and, in How, the same sentence: writing
+// anywhere else would write where nobody reads.
+func fromProcesses(procDir string, trust proc.Trust) (d Dir, found bool, err error) {
+	var ours []proc.Mount
+	var unreachable error
 	for _, p := range proc.Find(procDir, "node_exporter", debianName) {
 		if !trust.TrustsProcess(p) {
 			continue
@@ -103,13 +110,39 @@ func fromProcesses(procDir string, trust proc.Trust) (d Dir, found bool) {
 		path, how, ok := processTextfileDir(p)
 		switch {
 		case !ok:
-		case path != "":
-			return Dir{Path: path, How: how, PID: p.PID}, true
-		case d.Note == "":
-			d.Note = how
+			continue
+		case path == "":
+			if d.Note == "" {
+				d.Note = how
+			}
+			continue
 		}
+		if ours == nil {
+			if ours, err = proc.SelfMounts(procDir); err != nil {
+				err = fmt.Errorf("cannot tell where %s (pid %d) reads %s: %v; pass --textfile-dir", p.Name, p.PID, path, err)
+				return Dir{PID: p.PID, How: err.Error()}, true, err
+			}
+		}
+		host, inContainer, err := hostFolder(p, path, ours)
+		switch {
+		case errors.Is(err, errGone):
+			continue
+		case err != nil:
+			if unreachable == nil {
+				unreachable = fmt.Errorf("%s (pid %d) runs in a container and reads %s from %v; mount a folder of this host there (docker run -v /srv/textfile:%s), or pass --textfile-dir with the host folder it reads",
+					p.Name, p.PID, path, err, path)
+				d.PID = p.PID
+			}
+			continue
+		case inContainer:
+			how = fmt.Sprintf("%s (pid %d) runs in a container and reads %s, which is %s here", p.Name, p.PID, path, host)
+		}
+		return Dir{Path: host, How: how, PID: p.PID}, true, nil
 	}
-	return d, false
+	if unreachable != nil {
+		return Dir{PID: d.PID, How: unreachable.Error(), Note: d.Note}, true, unreachable
+	}
+	return d, false, nil
 }
 
 // processTextfileDir says which folder node_exporter p reads: path is "" when

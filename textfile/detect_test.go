@@ -206,3 +206,91 @@ func TestDetectDirBelievesAdmins(t *testing.T) {
 		})
 	}
 }
+
+// The mount tables of TestDetectDirInContainer. The host has /var/lib on a disk of its own
+// (8:2) and /srv/my data a bind mount of /exports of a third (8:3); docker runs node_exporter
+// with its image as an overlay root and some folders of the host bind-mounted into it.
+const (
+	hostMounts = proctest.HostMountInfo + `30 22 8:2 / /var/lib rw,relatime shared:20 - ext4 /dev/sda2 rw
+31 22 8:3 /exports /srv/my\040data rw,relatime shared:21 - xfs /dev/sdb1 rw
+`
+	containerMounts = `1520 1430 0:112 / / rw,relatime master:520 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/A:/var/lib/docker/overlay2/l/B,upperdir=/var/lib/docker/overlay2/1f/diff,workdir=/var/lib/docker/overlay2/1f/work
+1521 1520 0:115 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw
+1522 1520 0:116 / /dev rw,nosuid - tmpfs tmpfs rw,size=65536k,mode=755
+1530 1520 8:1 /srv/ne/textfile /host/textfile ro,relatime - ext4 /dev/sda1 rw,errors=remount-ro
+1531 1520 8:2 /prometheus /host/prom rw,relatime - ext4 /dev/sda2 rw
+1532 1520 8:3 /exports/ne /host/spaced rw,relatime - xfs /dev/sdb1 rw
+1533 1520 0:120 / /scratch rw,nosuid,nodev - tmpfs tmpfs rw
+1534 1520 8:17 /data /elsewhere rw master:7 - ext4 /dev/sdc1 rw
+`
+)
+
+// TestDetectDirInContainer: node_exporter in a container reads a folder of its mount
+// namespace; the exporter must write into the host folder mounted there, or refuse.
+func TestDetectDirInContainer(t *testing.T) {
+	for _, tc := range []struct {
+		name, dir, ours, want, how string
+	}{
+		{"bind mount of a host folder", "/host/textfile", hostMounts, "/srv/ne/textfile",
+			"node_exporter (pid 900) runs in a container and reads /host/textfile, which is /srv/ne/textfile here"},
+		{"inside a bind mount of a disk of its own", "/host/prom/node-exporter", hostMounts, "/var/lib/prometheus/node-exporter",
+			"node_exporter (pid 900) runs in a container and reads /host/prom/node-exporter, which is /var/lib/prometheus/node-exporter here"},
+		{"a folder the host itself bind-mounts under an escaped name", "/host/spaced/tf", hostMounts, "/srv/my data/ne/tf",
+			"node_exporter (pid 900) runs in a container and reads /host/spaced/tf, which is /srv/my data/ne/tf here"},
+		{"the container's tmpfs", "/scratch/tf", hostMounts, "",
+			"node_exporter (pid 900) runs in a container and reads /scratch/tf from a tmpfs of the container's own, which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/scratch/tf), or pass --textfile-dir with the host folder it reads"},
+		{"the container's image", "/textfile", hostMounts, "",
+			"node_exporter (pid 900) runs in a container and reads /textfile from the container's own overlay filesystem (its image), not a folder mounted from this host; mount a folder of this host there (docker run -v /srv/textfile:/textfile), or pass --textfile-dir with the host folder it reads"},
+		{"a disk this host does not mount", "/elsewhere/tf", hostMounts, "",
+			"node_exporter (pid 900) runs in a container and reads /elsewhere/tf from /data/tf of ext4 /dev/sdc1 (device 8:17), which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/elsewhere/tf), or pass --textfile-dir with the host folder it reads"},
+		{"a host folder hidden under another mount", "/host/textfile", hostMounts + "40 22 0:40 / /srv rw - tmpfs tmpfs rw\n", "",
+			"node_exporter (pid 900) runs in a container and reads /host/textfile from /srv/ne/textfile of ext4 /dev/sda1 (device 8:1), which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/host/textfile), or pass --textfile-dir with the host folder it reads"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			procDir := t.TempDir()
+			proctest.Self(t, procDir, tc.ours)
+			proctest.Write(t, procDir, proctest.Process{PID: "900", UID: 65534, EUID: 65534, MountInfo: containerMounts,
+				Argv: []string{"/bin/node_exporter", "--path.rootfs=/host", "--collector.textfile.directory=" + tc.dir}})
+			// A usual folder exists: it must not be used when node_exporter reads another.
+			candidates := mkdirs(t, t.TempDir(), "default")
+			d, err := DetectDir(procDir, candidates, proc.Trust{UID: 1001, UIDMin: 1000, UIDMax: 60000})
+			if tc.want == "" {
+				if err == nil || err.Error() != tc.how || d != (Dir{PID: 900, How: tc.how}) {
+					t.Errorf("DetectDir = %+v, %v; want the refusal %q", d, err, tc.how)
+				}
+				return
+			}
+			if err != nil || d != (Dir{Path: tc.want, How: tc.how, PID: 900}) {
+				t.Errorf("DetectDir = %+v, %v; want %s, %q", d, err, tc.want, tc.how)
+			}
+		})
+	}
+}
+
+// TestDetectDirSameNamespace: a node_exporter that sees the host's mounts reads its flag's
+// folder as it is, even when a bind mount of another folder is what it names.
+func TestDetectDirSameNamespace(t *testing.T) {
+	procDir := t.TempDir()
+	proctest.Self(t, procDir, hostMounts)
+	proctest.Write(t, procDir, proctest.Process{PID: "900", MountInfo: hostMounts,
+		Argv: []string{"node_exporter", "--collector.textfile.directory=/srv/my data/tf"}})
+	d, err := DetectDir(procDir, nil, trust)
+	if want := (Dir{Path: "/srv/my data/tf", How: "--collector.textfile.directory of running node_exporter (pid 900)", PID: 900}); err != nil || d != want {
+		t.Errorf("DetectDir = %+v, %v; want %+v", d, err, want)
+	}
+}
+
+// TestDetectDirContainerAndHost: of a node_exporter in a container that reads a tmpfs of its
+// own and one on the host, the host's folder is where a file gets read.
+func TestDetectDirContainerAndHost(t *testing.T) {
+	procDir := t.TempDir()
+	proctest.Self(t, procDir, hostMounts)
+	proctest.Write(t, procDir, proctest.Process{PID: "900", MountInfo: containerMounts,
+		Argv: []string{"node_exporter", "--collector.textfile.directory=/scratch"}})
+	proctest.Write(t, procDir, proctest.Process{PID: "901", MountInfo: hostMounts,
+		Argv: []string{"node_exporter", "--collector.textfile.directory=/srv/textfile"}})
+	d, err := DetectDir(procDir, nil, trust)
+	if err != nil || d.Path != "/srv/textfile" || d.PID != 901 {
+		t.Errorf("DetectDir = %+v, %v; want /srv/textfile of pid 901", d, err)
+	}
+}

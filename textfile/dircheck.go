@@ -81,6 +81,7 @@ func runAs(u user) string {
 type user struct {
 	name     string
 	uid, gid int
+	home     string
 }
 
 func (u user) String() string {
@@ -113,7 +114,7 @@ func (us userList) byName(name string) (user, bool) {
 	return user{name: name, uid: -1, gid: -1}, false
 }
 
-// readUsers reads a passwd file (name:password:uid:gid:...), as os/user does without cgo.
+// readUsers reads a passwd file (name:password:uid:gid:gecos:home:shell), as os/user does without cgo.
 func readUsers(path string) (userList, error) {
 	var us userList
 	err := eachLine(path, func(f []string) {
@@ -123,7 +124,11 @@ func readUsers(path string) (userList, error) {
 		uid, err1 := strconv.Atoi(f[2])
 		gid, err2 := strconv.Atoi(f[3])
 		if err1 == nil && err2 == nil {
-			us = append(us, user{name: f[0], uid: uid, gid: gid})
+			u := user{name: f[0], uid: uid, gid: gid}
+			if len(f) >= 6 {
+				u.home = f[5]
+			}
+			us = append(us, u)
 		}
 	})
 	return us, err
