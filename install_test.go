@@ -860,7 +860,7 @@ func TestInstallSystemdPackaged(t *testing.T) {
 	}
 	wantContains(t, "lotus-farcaster.service", readFile(t, filepath.Join(units, "lotus-farcaster.service")),
 		"# Written by the lotus-farcaster package for this host (options: /etc/default/lotus-farcaster, then dpkg-reconfigure lotus-farcaster); remove with apt remove lotus-farcaster.\n",
-		"\nExecStart=/usr/bin/lotus-farcaster --textfile-dir /var/lib/prometheus/node-exporter\n")
+		"\nExecStart=/usr/bin/lotus-farcaster --expect-miner f01234 --textfile-dir /var/lib/prometheus/node-exporter\n")
 
 	out = packaged("--root", root, "--uninstall", "--keep-data")
 	wantContains(t, "remove output", out, "removed /etc/systemd/system/timers.target.wants/lotus-farcaster.timer", "removed /etc/systemd/system/lotus-farcaster.service")
