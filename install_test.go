@@ -1052,7 +1052,7 @@ func TestInstallSymlinkedFolder(t *testing.T) {
 	wantContains(t, "install output", out, "granted group "+group.Name+" write access to /srv/tf (was root 755;")
 	wantMode(t, filepath.Join(root, "var/lib/node_exporter/textfile_collector"), fs.ModeDir|0o775)
 	out = mustInstall(t, "--root", root, "--uninstall")
-	wantContains(t, "uninstall output", out, "restored group 0 and mode 755 of /srv/tf")
+	wantContains(t, "uninstall output", out, "restored group root and mode 755 of /srv/tf")
 	sameSnapshot(t, "install then --uninstall", pristine, rootSnapshot(t, root))
 }
 
