@@ -281,6 +281,27 @@ func TestStackFromZero(t *testing.T) {
 			t.Errorf("unexpected alert %v", a.Labels)
 		}
 	}
+	// The documented test of the way to the phone, as docs/stack.md writes it.
+	amtool := tool(t, "Debian package prometheus-alertmanager", "amtool")
+	args := shellWords(t, readDoc(t, "../docs/stack.md"), "amtool alert add ")
+	args = args[1:]
+	i := slices.Index(args, "--alertmanager.url=http://localhost:9093")
+	if i < 0 {
+		t.Fatalf("docs/stack.md's amtool command %q does not name the local Alertmanager", args)
+	}
+	args[i] = "--alertmanager.url=http://" + amAddr
+	if out, err := exec.Command(amtool, args...).CombinedOutput(); err != nil {
+		t.Fatalf("amtool %v: %v\n%s", args, err, out)
+	}
+	const testLine = "[FIRING] LotusTest on test: a test from amtool\n"
+	for !slices.ContainsFunc(telegram.sent(), func(m telegramMessage) bool { return m.Text == testLine }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the amtool alert did not reach Telegram as %q: %+v", testLine, telegram.sent())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	sent = telegram.sent()
+
 	// The documented bot and chat, one line per alert.
 	wantText := []string{
 		"[FIRING] LotusAPIDown on " + minerNode + ": Lotus miner API of miner " + sc.MinerID + " is down\n",
@@ -290,10 +311,38 @@ func TestStackFromZero(t *testing.T) {
 		if m.Path != "/bot123456789:replace-with-the-token-BotFather-gave/sendMessage" || m.ChatID != "987654321" {
 			t.Errorf("Telegram got %s for chat %q, want the documented bot's sendMessage for chat 987654321", m.Path, m.ChatID)
 		}
-		if strings.Contains(m.Text, "LotusAPIDown") || strings.Contains(m.Text, "LotusExporterMissing") {
+		if m.Text != testLine && (strings.Contains(m.Text, "LotusAPIDown") || strings.Contains(m.Text, "LotusExporterMissing")) {
 			if !slices.Contains(wantText, m.Text) {
 				t.Errorf("Telegram message %q, want one of %q", m.Text, wantText)
 			}
 		}
 	}
+}
+
+// shellWords returns the words of the command in doc that starts with prefix, continued over
+// lines ending in a backslash, with single quotes removed as a shell would.
+func shellWords(t *testing.T, doc, prefix string) []string {
+	t.Helper()
+	i := strings.Index(doc, prefix)
+	if i < 0 {
+		t.Fatalf("no %q in the document", prefix)
+	}
+	line, _, _ := strings.Cut(strings.ReplaceAll(doc[i:], "\\\n", " "), "\n")
+	var words []string
+	var word strings.Builder
+	quoted := false
+	for _, r := range line + " " {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if word.Len() > 0 {
+				words = append(words, word.String())
+				word.Reset()
+			}
+		default:
+			word.WriteRune(r)
+		}
+	}
+	return words
 }
