@@ -39,9 +39,9 @@ func buildExporter(t *testing.T, dir string) string {
 	return bin
 }
 
-// runExporter runs the exporter once as a miner host's job would, with the repos of home, and
+// runJob runs the exporter once as a miner host's job would, with the repos of home, and
 // returns its exit code and stderr.
-func runExporter(t *testing.T, bin, home, lotusPath, minerPath, textDir string) (int, string) {
+func runJob(t *testing.T, bin, home, lotusPath, minerPath, textDir string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(bin, "--textfile-dir", textDir)
 	cmd.Env = []string{"HOME=" + home, "LOTUS_PATH=" + lotusPath, "LOTUS_MINER_PATH=" + minerPath}
@@ -176,14 +176,14 @@ func TestStackFromZero(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if code, stderr := runExporter(t, bin, home, lotusPath, minerPath, minerText); code != 0 {
+	if code, stderr := runJob(t, bin, home, lotusPath, minerPath, minerText); code != 0 {
 		t.Fatalf("healthy run: exit %d, stderr %q", code, stderr)
 	}
 	// Then lotus-miner stops: its repo names a port nobody listens on. The exporter keeps
 	// writing the miner's own file, which it knows from the run before.
 	dead := strings.Split(freeAddr(t), ":")
 	writeFile(t, filepath.Join(minerPath, "api"), "/ip4/127.0.0.1/tcp/"+dead[1]+"/http")
-	if code, stderr := runExporter(t, bin, home, lotusPath, minerPath, minerText); code != 1 || !strings.Contains(stderr, "miner API unreachable") {
+	if code, stderr := runJob(t, bin, home, lotusPath, minerPath, minerText); code != 1 || !strings.Contains(stderr, "miner API unreachable") {
 		t.Fatalf("lotus-miner down: exit %d, stderr %q; want 1 and a line about lotus-miner", code, stderr)
 	}
 	data, err := os.ReadFile(filepath.Join(minerText, "lotus-"+sc.MinerID+".prom"))
@@ -251,7 +251,7 @@ func TestStackFromZero(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		// The miner host's job runs every second, cron's minute sped up.
-		runExporter(t, bin, home, lotusPath, minerPath, minerText)
+		runJob(t, bin, home, lotusPath, minerPath, minerText)
 		alerts, err = alertmanagerAlerts("http://" + amAddr)
 		sent = telegram.sent()
 		if err == nil && !slices.ContainsFunc(want, func(w map[string]string) bool {
