@@ -25,7 +25,7 @@ var (
 	ecFinalityDepthDesc = prometheus.NewDesc("lotus_chain_ec_finality_threshold_depth",
 		"Depth in epochs at which EC finality's reorg guarantee is met (ecFinalityThresholdDepth); -1 when it is not: EC finality degraded.", nil, nil)
 	f3RunningDesc = prometheus.NewDesc("lotus_f3_running",
-		"1 when F3 runs on the daemon (F3IsRunning), 0 when it is enabled but not running.", nil, nil)
+		"1 when F3 runs on the daemon (F3IsRunning), else 0: enabled but stopped, or disabled.", nil, nil)
 	f3InstanceDesc = prometheus.NewDesc("lotus_f3_latest_instance",
 		"GPBFT instance of the newest F3 certificate.", nil, nil)
 	f3ParticipatingDesc = prometheus.NewDesc("lotus_miner_f3_participating",
@@ -108,6 +108,7 @@ func (v *finalityView) readF3(ctx context.Context, d *lotusapi.Daemon) error {
 	running, err := d.F3IsRunning(ctx)
 	switch {
 	case lotusapi.KindOf(err) == lotusapi.KindF3Disabled:
+		v.f3Running = &running // false: a disabled F3 does not run
 		return nil
 	case err != nil:
 		return err

@@ -20,7 +20,7 @@ const (
 	epochsHelp = `# HELP lotus_chain_finalized_epoch Height of the finalized tipset: any = the one the daemon treats as final, f3 = by the newest F3 certificate, ec = by the EC finality calculator.
 # TYPE lotus_chain_finalized_epoch gauge
 `
-	runningHelp = `# HELP lotus_f3_running 1 when F3 runs on the daemon (F3IsRunning), 0 when it is enabled but not running.
+	runningHelp = `# HELP lotus_f3_running 1 when F3 runs on the daemon (F3IsRunning), else 0: enabled but stopped, or disabled.
 # TYPE lotus_f3_running gauge
 `
 	instanceHelp = `# HELP lotus_f3_latest_instance GPBFT instance of the newest F3 certificate.
@@ -58,8 +58,8 @@ func TestFinalityOnV1_34(t *testing.T) {
 `, "")
 }
 
-// Without F3 every F3 method answers "f3 is disabled" (code 4): no F3 series, and no
-// failure. Finality is EC's.
+// Without F3 every F3 method answers "f3 is disabled" (code 4): F3 does not run, nothing
+// more of it is asked, and nothing failed. Finality is EC's.
 func TestFinalityF3Disabled(t *testing.T) {
 	sc := lotustest.Small()
 	sc.F3 = lotustest.F3Disabled
@@ -67,6 +67,7 @@ func TestFinalityF3Disabled(t *testing.T) {
 	expectCollector(t, f, Finality{}, finalizedHelp+`lotus_chain_ec_finality_threshold_depth 30
 `+epochsHelp+`lotus_chain_finalized_epoch{kind="any"} 4999843
 lotus_chain_finalized_epoch{kind="ec"} 4999843
+`+runningHelp+`lotus_f3_running 0
 `, "")
 }
 
