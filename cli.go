@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/common/version"
 
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 )
 
@@ -80,10 +81,10 @@ func parseFlags(args []string) (config, error) {
 			c.collectors = append(c.collectors, col)
 		}
 	}
-	if c.miners, err = parseMiners(*miners); err != nil {
+	if c.miners, err = lotusapi.ParseMiners(*miners); err != nil {
 		return c, err
 	}
-	if c.expectMiner != "" && !isMinerID(c.expectMiner) {
+	if c.expectMiner != "" && !lotusapi.IsMinerID(c.expectMiner) {
 		return c, fmt.Errorf("--expect-miner: %q is not a miner ID like f01234", c.expectMiner)
 	}
 	switch {
@@ -185,27 +186,6 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
-}
-
-// parseMiners reads --miner's comma-separated miner IDs.
-func parseMiners(spec string) ([]string, error) {
-	if spec == "" {
-		return nil, nil
-	}
-	var ids []string
-	for _, id := range strings.Split(spec, ",") {
-		id = strings.TrimSpace(id)
-		if !isMinerID(id) {
-			return nil, fmt.Errorf("--miner: %q is not a miner ID like f01234", id)
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > maxMiners {
-		return nil, fmt.Errorf("--miner: %d miners, at most %d in one run", len(ids), maxMiners)
-	}
-	return ids, nil
 }
 
 // printUsage writes --help in the --flag style the README uses.

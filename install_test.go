@@ -305,7 +305,7 @@ func TestInstallUsage(t *testing.T) {
 	bin := installBinary(t)
 	for _, id := range []string{"12345", "f018446744073709551616"} {
 		code, out := runInstall(t, "install.sh", "--root", t.TempDir(), "--binary", bin, "--miner", id)
-		want := "install.sh: --miner: \"" + id + "\" is not a miner ID like f01234 (see --help)\n"
+		want := "lotus-farcaster setup: --miner: \"" + id + "\" is not a miner ID like f01234 (see --help)\n"
 		if code != 2 || !strings.HasSuffix(out, want) {
 			t.Errorf("--miner %s: exit %d, output %q; want 2 and %q", id, code, out, want)
 		}
@@ -616,7 +616,8 @@ func TestInstallLogDestination(t *testing.T) {
 			if got := readFile(t, filepath.Join(logDir, "lotus-farcaster.log")); got != logged {
 				t.Errorf("--keep-data changed the log: %q, was %q", got, logged)
 			}
-			mustInstall(t, "--root", root, "--uninstall")
+			// The binary went with the first: the second is given one (else install.sh downloads it).
+			mustInstall(t, "--root", root, "--binary", bin, "--uninstall")
 			sameSnapshot(t, "install, --uninstall --keep-data, then --uninstall", pristine, rootSnapshot(t, root))
 		})
 	}
