@@ -1275,7 +1275,6 @@ func testDebContents(t *testing.T, deb string) {
 	}
 	for path, mode := range map[string]fs.FileMode{
 		"usr/bin/lotus-farcaster":                                0o755,
-		"usr/share/lotus-farcaster/install.sh":                   0o755,
 		"etc/default/lotus-farcaster":                            0o644,
 		"usr/share/doc/lotus-farcaster/README.md":                0o644,
 		"usr/share/doc/lotus-farcaster/install.md":               0o644,
@@ -1293,14 +1292,15 @@ func testDebContents(t *testing.T, deb string) {
 	} {
 		wantMode(t, filepath.Join(dir, path), mode)
 	}
-	if readFile(t, filepath.Join(dir, "usr/share/lotus-farcaster/install.sh")) != readFile(t, "install.sh") {
-		t.Error("the .deb's install.sh differs from the repository's")
+	// The maintainer scripts call the binary's setup; the .deb needs no install.sh.
+	if _, err := os.Lstat(filepath.Join(dir, "usr/share/lotus-farcaster/install.sh")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the .deb ships install.sh: %v", err)
 	}
 	wantContains(t, "conffiles", readFile(t, filepath.Join(dir, "DEBIAN/conffiles")), "/etc/default/lotus-farcaster\n")
 	wantContains(t, "control", readFile(t, filepath.Join(dir, "DEBIAN/control")),
 		"Package: lotus-farcaster\n", "Architecture: "+runtime.GOARCH+"\n", "Version: 0.0.1~test-1\n", "Recommends: cron | systemd-sysv, prometheus-node-exporter, logrotate\n")
-	wantContains(t, "postinst", readFile(t, filepath.Join(dir, "DEBIAN/postinst")), "/usr/share/lotus-farcaster/install.sh\" --binary \"$DPKG_ROOT/usr/bin/lotus-farcaster\" --prefix /usr")
-	wantContains(t, "prerm", readFile(t, filepath.Join(dir, "DEBIAN/prerm")), "install.sh\" --uninstall --keep-data")
+	wantContains(t, "postinst", readFile(t, filepath.Join(dir, "DEBIAN/postinst")), "\"$DPKG_ROOT/usr/bin/lotus-farcaster\" setup --binary \"$DPKG_ROOT/usr/bin/lotus-farcaster\" --prefix /usr")
+	wantContains(t, "prerm", readFile(t, filepath.Join(dir, "DEBIAN/prerm")), "\"$DPKG_ROOT/usr/bin/lotus-farcaster\" setup --uninstall --keep-data")
 	if readFile(t, filepath.Join(dir, "usr/share/doc/lotus-farcaster/copyright")) != readFile(t, "packaging/copyright") {
 		t.Error("the .deb's copyright differs from packaging/copyright")
 	}
