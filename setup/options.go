@@ -2,6 +2,7 @@
 package setup
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -81,10 +82,12 @@ func ParseOptions(args []string) (Options, error) {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
+	var empty error // the flag package would wrap it in its own words
 	value := func(name string, set func(string)) {
 		fs.Func(name, "", func(v string) error {
 			if v == "" {
-				return fmt.Errorf("--%s needs a value", name)
+				empty = fmt.Errorf("--%s needs a value", name)
+				return empty
 			}
 			set(v)
 			return nil
@@ -104,8 +107,8 @@ func ParseOptions(args []string) (Options, error) {
 	fs.BoolVar(&o.KeepData, "keep-data", false, "")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, err
+		if errors.Is(err, flag.ErrHelp) || empty != nil {
+			return o, cmp.Or(empty, err)
 		}
 		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
 			return o, fmt.Errorf("unknown option --%s", name)
@@ -113,7 +116,7 @@ func ParseOptions(args []string) (Options, error) {
 		if name, ok := strings.CutPrefix(err.Error(), "flag needs an argument: -"); ok {
 			return o, fmt.Errorf("--%s needs a value", name)
 		}
-		return o, errors.New(strings.Replace(err.Error(), "invalid value", "bad value", 1))
+		return o, err
 	}
 	switch {
 	case fs.NArg() > 0:
