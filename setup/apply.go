@@ -136,6 +136,9 @@ func (r *run) prepareTextfileDir() error {
 		r.say("access: %s can write to %s", r.user.Name, dir)
 		return nil
 	}
+	if err := r.inRoot(dir); err != nil {
+		return err
+	}
 	// The folder a link leads to, opened once: what is recorded is what is changed.
 	f, err := os.OpenFile(r.host(dir), os.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
@@ -184,6 +187,9 @@ func (r *run) setupLogFile() error {
 			return err
 		}
 		if st := statOf(h); st == nil || int(st.Uid) != r.user.UID || int(st.Gid) != r.user.GID {
+			if err := r.inRoot(path.Dir(logDir)); err != nil {
+				return err
+			}
 			if !r.o.DryRun {
 				if err := os.Lchown(h, r.user.UID, r.user.GID); err != nil {
 					return fail("cannot give %s to %s: %v", logDir, r.user.Name, err)

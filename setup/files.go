@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/lotus-farcaster/lotus-farcaster/proc"
 )
 
 func (r *run) hasEntry(e Entry) bool { return slices.Contains(r.entries, e) }
@@ -83,6 +85,9 @@ func (r *run) ensureDir(p string) error {
 		if isDir(r.host(sofar)) || r.dryCreated[sofar] {
 			continue
 		}
+		if err := r.inRoot(path.Dir(sofar)); err != nil {
+			return err
+		}
 		if r.o.DryRun {
 			r.dryCreated[sofar] = true
 		} else {
@@ -99,6 +104,9 @@ func (r *run) ensureDir(p string) error {
 // replace puts content at target atomically: a new file beside it, renamed over it, so a
 // link at target is replaced, never followed.
 func (r *run) replace(target string, content []byte, mode fs.FileMode) error {
+	if err := r.inRoot(path.Dir(target)); err != nil {
+		return err
+	}
 	h := r.host(target)
 	tmp, err := os.CreateTemp(filepath.Dir(h), "."+program+"-install.")
 	if err != nil {
@@ -159,6 +167,9 @@ func (r *run) makeLink(target, dest string) error {
 	if err := r.ensureDir(path.Dir(target)); err != nil {
 		return err
 	}
+	if err := r.inRoot(path.Dir(target)); err != nil {
+		return err
+	}
 	if !r.o.DryRun {
 		// A new link beside it, renamed over it: whatever is at target is replaced, not followed.
 		tmp := filepath.Join(filepath.Dir(h), "."+program+"-install.link")
@@ -180,6 +191,9 @@ func (r *run) removePath(p string) error {
 	if _, err := os.Lstat(r.host(p)); err != nil {
 		return nil
 	}
+	if err := r.inRoot(path.Dir(p)); err != nil {
+		return err
+	}
 	if !r.o.DryRun {
 		if err := os.Remove(r.host(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fail("cannot remove %s: %v", p, withoutRoot(err, r.o.Root))
@@ -187,6 +201,27 @@ func (r *run) removePath(p string) error {
 	}
 	r.did("removed", "remove", p)
 	return nil
+}
+
+// inRoot refuses, under --root, a path that leads out of the root through a symbolic link:
+// the root of a test or of dpkg --root must never reach this machine's own files. A path
+// that does not exist yet is judged by the folders on its way that do.
+func (r *run) inRoot(p string) error {
+	if r.o.Root == "" {
+		return nil
+	}
+	for h := r.host(p); ; h = filepath.Dir(h) {
+		real, err := filepath.EvalSymlinks(h)
+		if err == nil {
+			if !proc.Within(r.o.Root, real) {
+				return fail("%s leads out of --root %s, to %s; nothing changed there", p, r.o.Root, real)
+			}
+			return nil
+		}
+		if h == r.o.Root || h == "/" {
+			return nil
+		}
+	}
 }
 
 // withoutRoot names the host's paths in an error as the host knows them.

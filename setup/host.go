@@ -51,7 +51,7 @@ import (
 //	                          // folder of this host shows, dir is "" and how says why and the fix
 //	    "how": "built-in default of running prometheus-node-exporter (pid 815), Debian's build",
 //	    "note": "",           // a running node_exporter that reads no folder, when there is one
-//	    "changes": [{         // whether the installer may change the group and mode of dir and of
+//	    "changes": [{         // whether setup may change the group and mode of dir and of
 //	                          // each --host-info.textfile-dir, so the lotus user can write there
 //	      "dir": "/var/lib/prometheus/node-exporter",
 //	      "verdict": "yes",   // "yes"; "acl": not this folder's, but an administrator may let the
@@ -135,7 +135,7 @@ const (
 var cronDaemons = []string{"/usr/sbin/cron", "/usr/sbin/crond", "/usr/bin/crond"}
 
 // Inspect gathers the report for the host whose files are under root ("" for this one);
-// textfileDirs are folders the installer may choose other than the one found.
+// textfileDirs are folders setup may choose other than the one found.
 func Inspect(root string, textfileDirs []string, secrets func(...string)) Report {
 	var r Report
 	procs := proc.Find(root+"/proc", "lotus-miner", "curio", "cron", "crond")
@@ -256,7 +256,7 @@ func lookupUser(uid int) User {
 // skipCopiesAndDead leaves one job per miner. Repos that answer as the same miner are copies
 // (a backup taken with its api file, say): the one a running lotus-miner uses is the miner's,
 // else the one whose api file lotus-miner wrote last. A folder no lotus-miner uses whose API
-// does not answer is dead: a down miner that had a job keeps it (install.sh remembers it).
+// does not answer is dead: a down miner that had a job keeps it (setup remembers it).
 func skipCopiesAndDead(repos map[string]*MinerRepo) {
 	byMiner := map[string]*MinerRepo{}
 	for _, m := range repos {

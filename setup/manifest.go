@@ -10,7 +10,8 @@ import (
 // Manifest is where the record is, relative to the host's root.
 const Manifest = "/var/lib/lotus-farcaster/installed"
 
-// manifestHead opens the record; install.sh wrote the same, so older records read alike.
+// manifestHead opens the record, as install.sh wrote it before setup moved into Go: a record
+// is the same text whichever wrote it, so a re-run of either finds nothing changed.
 const manifestHead = "# What lotus-farcaster's install.sh put on this host; install.sh --uninstall removes it.\nversion 2\n"
 
 // Kind is what an entry of the record describes.

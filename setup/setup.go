@@ -104,6 +104,8 @@ type run struct {
 	checkFailed bool
 }
 
+// newRun starts a run. install.sh hands over to setup, so its users keep running install.sh:
+// the messages name it, and the files written are byte for byte those of earlier versions.
 func newRun(o Options, stdout, stderr io.Writer, env Env) *run {
 	r := &run{o: o, stdout: stdout, errw: stderr, env: env, dryCreated: map[string]bool{},
 		removeHow: "install.sh --uninstall", purgeHow: "install.sh --uninstall",

@@ -121,6 +121,9 @@ func (r *run) undo(e Entry) error {
 
 // restorePerm gives the textfile folder back the group and mode it had before.
 func (r *run) restorePerm(e Entry) error {
+	if err := r.inRoot(e.Path); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(r.host(e.Path), os.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
 		return nil // gone, or no folder: nothing to restore
