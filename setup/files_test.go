@@ -20,8 +20,10 @@ func TestStaysInRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, op := range map[string]func() error{
-		"write":  func() error { _, err := r.writeFile(cronFile, "x\n"); return err },
-		"link":   func() error { return r.makeLink(wantsDir+"/lotus-farcaster.timer", "/usr/lib/systemd/system/lotus-farcaster.timer") },
+		"write": func() error { _, err := r.writeFile(cronFile, "x\n"); return err },
+		"link": func() error {
+			return r.makeLink(wantsDir+"/lotus-farcaster.timer", "/usr/lib/systemd/system/lotus-farcaster.timer")
+		},
 		"mkdir":  func() error { return r.ensureDir("/etc/cron.d") },
 		"remove": func() error { return r.removePath("/etc/keep") },
 	} {
