@@ -324,7 +324,7 @@ func TestInstallCron(t *testing.T) {
 	out := mustInstall(t, "--root", root, "--binary", bin, "--dry-run")
 	sameSnapshot(t, "--dry-run", pristine, rootSnapshot(t, root))
 	wantContains(t, "dry-run output", out, "would install /usr/local/bin/lotus-farcaster", "would write /etc/cron.d/lotus-farcaster", "would run lotus-farcaster --check")
-	// --host-info asked lotus-miner its ID; nothing else was called.
+	// setup asked lotus-miner its ID; nothing else was called.
 	if calls := fake.Requests("miner"); len(calls) != 1 || calls["ActorAddress"] != 1 {
 		t.Errorf("--dry-run called the miner API: %v; want only ActorAddress, once", calls)
 	}
@@ -391,7 +391,7 @@ func TestInstallCron(t *testing.T) {
 }
 
 // TestInstallNoCheck: an install that never ran --check still knows the miner (from
-// --host-info), and --uninstall takes away the file the job wrote, so node_exporter does not
+// setup's look at the host), and --uninstall takes away the file the job wrote, so node_exporter does not
 // serve a stale lotus_up 1; also when lotus-miner is down by then.
 func TestInstallNoCheck(t *testing.T) {
 	bin := installBinary(t)
