@@ -174,7 +174,7 @@ func TestHostInfoLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := hostInfoJSON(t, root)
-		if r.Log.To != tt.want || !r.Log.Logrotate || !r.Systemd.Running {
+		if string(r.Log.To) != tt.want || !r.Log.Logrotate || !r.Systemd.Running {
 			t.Errorf("sockets %v: log %+v, systemd %+v; want %s, logrotate, systemd running", tt.sockets, r.Log, r.Systemd, tt.want)
 		}
 	}
@@ -307,7 +307,7 @@ func TestHostInfoContainer(t *testing.T) {
 			proctest.Write(t, filepath.Join(root, "proc"), proctest.Process{PID: "900", UID: 65534, EUID: 65534, MountInfo: container,
 				Argv: []string{"/bin/node_exporter", "--collector.textfile.directory=" + tc.dir}})
 			r := hostInfoJSON(t, root, "--host-info.textfile-dir", "/srv/given")
-			if r.Textfile.Dir != tc.want || r.Textfile.Source != tc.source || r.Textfile.How != tc.how {
+			if r.Textfile.Dir != tc.want || string(r.Textfile.Source) != tc.source || r.Textfile.How != tc.how {
 				t.Errorf("textfile %+v; want %q, %s, %q", r.Textfile, tc.want, tc.source, tc.how)
 			}
 			if !reflect.DeepEqual(r.Textfile.Changes, tc.changes) {

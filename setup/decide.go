@@ -270,12 +270,12 @@ func (r *run) chooseTextfileDir() error {
 	dir, how := r.o.TextfileDir, "--textfile-dir"
 	switch {
 	case dir != "":
-		if tf.Source == "process" && tf.Dir != dir {
+		if tf.Source == SourceProcess && tf.Dir != dir {
 			r.warn("the running node_exporter reads %s (%s), not %s", tf.Dir, tf.How, dir)
 		}
-	case tf.Source == "unreachable":
+	case tf.Source == SourceUnreachable:
 		return fail("%s; nothing changed", tf.How)
-	case tf.Source != "process" && before != "" && isDir(r.host(before)):
+	case tf.Source != SourceProcess && before != "" && isDir(r.host(before)):
 		dir, how = before, "chosen by an earlier run; no running node_exporter reads another"
 	default:
 		dir, how = tf.Dir, tf.How
@@ -288,7 +288,7 @@ func (r *run) chooseTextfileDir() error {
 	switch {
 	case tf.Note != "":
 		r.warn("%s; start it with --collector.textfile.directory=%s", tf.Note, dir)
-	case tf.Source == "none" || tf.Source == "folder":
+	case tf.Source == SourceNone || tf.Source == SourceFolder:
 		r.say("note: no node_exporter runs now; it must read %s (Debian/Ubuntu: apt install prometheus-node-exporter reads it by default)", dir)
 	}
 	r.desire(Entry{Kind: KindTextfile, Path: dir})
@@ -406,9 +406,9 @@ func (r *run) chooseLog() {
 		r.log = logPlan{toJournal, "journalctl -u " + program}
 	case r.scheduler == Systemd:
 		r.log = logPlan{toJournal, "journalctl -u '" + program + "@*'"}
-	case r.found.Log.To == "journal":
+	case r.found.Log.To == LogJournal:
 		r.log = logPlan{toLogger, "journalctl -t " + program}
-	case r.found.Log.To == "syslog":
+	case r.found.Log.To == LogSyslog:
 		r.log = logPlan{toLogger, "grep " + program + " /var/log/syslog"}
 	default:
 		r.log = logPlan{toFile, logFile}

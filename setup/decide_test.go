@@ -270,7 +270,7 @@ func TestChooseLog(t *testing.T) {
 		{Cron, 1, "file", logPlan{toFile, "/var/log/lotus-farcaster/lotus-farcaster.log"}},
 	} {
 		var found Report
-		found.Log.To, found.Log.Logrotate = tc.to, true
+		found.Log.To, found.Log.Logrotate = LogTo(tc.to), true
 		r, _ := testRun(t, Options{}, found)
 		r.scheduler, r.jobs = tc.scheduler, make([]job, tc.jobs)
 		if r.chooseLog(); r.log != tc.want {

@@ -76,7 +76,7 @@ type Report struct {
 	} `json:"curio_db"`
 	Textfile struct {
 		Dir     string            `json:"dir"`
-		Source  string            `json:"source"`
+		Source  Source            `json:"source"`
 		How     string            `json:"how"`
 		Note    string            `json:"note"`
 		Changes []textfile.Change `json:"changes"`
@@ -91,12 +91,34 @@ type Report struct {
 		How       string `json:"how"`
 	} `json:"cron"`
 	Log struct {
-		To        string `json:"to"`
+		To        LogTo  `json:"to"`
 		How       string `json:"how"`
 		Logrotate bool   `json:"logrotate"`
 	} `json:"log"`
 }
 
+// Source is how the textfile folder was found.
+type Source string
+
+// The ways the textfile folder is found.
+const (
+	SourceProcess     Source = "process"     // a running node_exporter reads it
+	SourceFolder      Source = "folder"      // a usual folder that exists
+	SourceNone        Source = "none"        // nothing found: the usual folder, to create
+	SourceUnreachable Source = "unreachable" // node_exporter in a container reads a folder no host folder shows
+)
+
+// LogTo is where a cron job's stderr can go.
+type LogTo string
+
+// The destinations of a cron job's stderr.
+const (
+	LogJournal LogTo = "journal" // logger(1), through /dev/log, into journald
+	LogSyslog  LogTo = "syslog"  // logger(1), through /dev/log, into syslog
+	LogFile    LogTo = "file"    // no /dev/log: a log file
+)
+
+// User is a candidate for the lotus user.
 type User struct {
 	Name string   `json:"name"`
 	UID  int      `json:"uid"`
@@ -105,6 +127,7 @@ type User struct {
 	runs bool     // owns a running lotus-miner or curio
 }
 
+// MinerRepo is a lotus-miner repo found on the host.
 type MinerRepo struct {
 	Path       string `json:"path"`
 	User       string `json:"user"`
@@ -118,6 +141,7 @@ type MinerRepo struct {
 	apiTime    int64  // modification time of its api file, in ns: lotus-miner writes it at start
 }
 
+// CurioProcess is a running curio.
 type CurioProcess struct {
 	PID  int    `json:"pid"`
 	User string `json:"user"`
@@ -413,17 +437,17 @@ func chooseUser(users map[int]*User) (list []User, chosen string) {
 }
 
 // textfileDir finds node_exporter's folder with textfile.DetectDir, as a run does.
-func textfileDir(root string) (dir, source, how, note string) {
+func textfileDir(root string) (dir string, source Source, how, note string) {
 	d, err := textfile.DetectDirUnder(root)
 	switch {
 	case err != nil && d.PID != 0:
-		return "", "unreachable", d.How, d.Note
+		return "", SourceUnreachable, d.How, d.Note
 	case err != nil:
-		return textfile.DefaultCandidates[0], "none", "no running node_exporter reads a folder, and none of " + strings.Join(textfile.DefaultCandidates, ", ") + " exists", d.Note
+		return textfile.DefaultCandidates[0], SourceNone, "no running node_exporter reads a folder, and none of " + strings.Join(textfile.DefaultCandidates, ", ") + " exists", d.Note
 	case d.PID != 0:
-		return d.Path, "process", d.How, d.Note
+		return d.Path, SourceProcess, d.How, d.Note
 	}
-	return d.Path, "folder", d.How, d.Note
+	return d.Path, SourceFolder, d.How, d.Note
 }
 
 // cronReport says whether a cron daemon is installed, and how that and cronPID were found.
@@ -443,17 +467,17 @@ func cronReport(root string, cronPID int) (installed bool, how string) {
 // logDestination says where logger(1) in a cron line puts its lines. logger writes only to
 // /dev/log and, when that is missing, drops every line and exits 0; so without /dev/log the
 // job needs a log file, even when journald runs.
-func logDestination(root string) (to, how string) {
+func logDestination(root string) (to LogTo, how string) {
 	journal := isSocket(root + journalSocket)
 	switch {
 	case isSocket(root+devLog) && journal:
-		return "journal", devLog + " and " + journalSocket + ": logger writes to the journal (journalctl -t lotus-farcaster)"
+		return LogJournal, devLog + " and " + journalSocket + ": logger writes to the journal (journalctl -t lotus-farcaster)"
 	case isSocket(root + devLog):
-		return "syslog", devLog + " without journald: logger writes to syslog (grep lotus-farcaster /var/log/syslog)"
+		return LogSyslog, devLog + " without journald: logger writes to syslog (grep lotus-farcaster /var/log/syslog)"
 	case journal:
-		return "file", "journald runs but " + devLog + " is missing, and logger writes only there"
+		return LogFile, "journald runs but " + devLog + " is missing, and logger writes only there"
 	}
-	return "file", "no " + devLog + ": logger would drop every line"
+	return LogFile, "no " + devLog + ": logger would drop every line"
 }
 
 func ownerOf(fi os.FileInfo) int {
