@@ -408,6 +408,34 @@ func TestInstallNoCheck(t *testing.T) {
 	sameSnapshot(t, "install --no-check, a cron minute, then --uninstall", pristine, rootSnapshot(t, root))
 }
 
+// TestSetupDirect: with a binary already on the host, `lotus-farcaster setup` alone installs
+// that binary (itself), as install.sh would, and `setup --uninstall` restores the host.
+func TestSetupDirect(t *testing.T) {
+	bin := installBinary(t)
+	_, root := debianHost(t)
+	pristine := rootSnapshot(t, root)
+	setup := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"setup", "--root", root}, args...)...)
+		cmd.Env = cleanEnv()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("setup %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	out := setup()
+	wantContains(t, "setup output", out, "binary: lotus-farcaster ", "("+bin+")", "installed /usr/local/bin/lotus-farcaster", "wrote /etc/cron.d/lotus-farcaster", "verdict OK",
+		"done: lotus-farcaster runs every minute as ")
+	if readFile(t, filepath.Join(root, "usr/local/bin/lotus-farcaster")) != readFile(t, bin) {
+		t.Error("setup installed another binary than itself")
+	}
+	if out := setup("--uninstall"); !strings.Contains(out, "removed /usr/local/bin/lotus-farcaster\n") {
+		t.Errorf("setup --uninstall:\n%s", out)
+	}
+	sameSnapshot(t, "setup then setup --uninstall", pristine, rootSnapshot(t, root))
+}
+
 // TestInstallKeepData: what the .deb's remove and purge do, without dpkg. --uninstall
 // --keep-data takes the job away but keeps the counters and state (and lists them); a new
 // install keeps them too; postrm purge deletes them and the host is as it was.
