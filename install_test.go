@@ -708,7 +708,6 @@ func TestInstallDaemonOnly(t *testing.T) {
 // the home folder and node_exporter's folder; --systemd writes the templated units, one
 // enabled timer per repo; a re-run while both are down changes nothing; back to cron.
 func TestInstallSystemdSeveralMiners(t *testing.T) {
-	installTool(t, "systemd-escape")
 	bin := installBinary(t)
 	_, root := debianHost(t)
 	me := currentUser(t)
