@@ -87,9 +87,9 @@ func (r *run) installSystemd() error {
 // liveSystemd: systemd runs this host (never under --root), so it is told of the changes.
 func (r *run) liveSystemd() bool { return r.o.Root == "" && isDir(systemdRunDir) }
 
-// startTimers: on a live systemd, after the units changed.
+// startTimers: on a live systemd, reloaded after the units changed, the timers (re)started.
 func (r *run) startTimers() error {
-	if !r.liveSystemd() || r.scheduler != Systemd {
+	if !r.liveSystemd() { // also after a switch to cron: the units removed are forgotten
 		return nil
 	}
 	if r.unitsChanged {
