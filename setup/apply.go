@@ -8,18 +8,15 @@ import (
 	"path"
 	"strings"
 	"syscall"
-
-	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
 func (r *run) install() (int, error) {
 	if _, err := r.loadManifest(); err != nil {
 		return exitError, err
 	}
-	r.repeatOptions()
 	// Everything that can fail without changing the host comes first.
-	if _, err := lotusapi.ParseMiners(r.o.Miners); err != nil { // a repeated --miner, too
-		return exitUsage, usageError{err.Error()}
+	if err := r.repeatOptions(); err != nil {
+		return exitUsage, err
 	}
 	bin, err := r.binary()
 	if err != nil {

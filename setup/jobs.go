@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
 // jobKind tells the three kinds of job apart.
@@ -39,7 +41,7 @@ func (j job) name() string {
 
 // repeatOptions: a re-run (the package's too) repeats the choices given to an earlier one,
 // unless its own options say otherwise; this run's choices are recorded in turn.
-func (r *run) repeatOptions() {
+func (r *run) repeatOptions() error {
 	var repeated []string
 	o := &r.o
 	options := r.earlier(KindOption)
@@ -72,6 +74,11 @@ func (r *run) repeatOptions() {
 	if len(repeated) > 0 {
 		r.say("options of an earlier run, repeated: %s", strings.Join(repeated, " "))
 	}
+	ids, err := lotusapi.ParseMiners(o.Miners) // a repeated --miner too
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	o.Miners = strings.Join(ids, ",")
 	if o.Miners != "" {
 		r.desire(Entry{Kind: KindOption, Path: "--miner", Value: o.Miners})
 	}
@@ -84,6 +91,7 @@ func (r *run) repeatOptions() {
 	if o.Scheduler != "" {
 		r.desire(Entry{Kind: KindOption, Path: "--" + string(o.Scheduler)})
 	}
+	return nil
 }
 
 // repoOf is what the host says about a repo path.

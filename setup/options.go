@@ -126,10 +126,13 @@ func ParseOptions(args []string) (Options, error) {
 	case o.Miners != "" && len(o.MinerRepos) > 0:
 		return o, errors.New("--miner and --miner-repo exclude each other")
 	}
-	// The job's flag parser decides what a miner ID is, so a job never rejects what setup took.
-	if _, err := lotusapi.ParseMiners(o.Miners); err != nil {
+	// The job's flag parser decides what a miner ID is, so a job never rejects what setup took;
+	// the list is written back without blanks, which would split it in a cron line.
+	ids, err := lotusapi.ParseMiners(o.Miners)
+	if err != nil {
 		return o, err
 	}
+	o.Miners = strings.Join(ids, ",")
 	if o.Root != "" {
 		abs, err := filepath.Abs(o.Root)
 		if err == nil {

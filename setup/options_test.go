@@ -20,6 +20,7 @@ func TestParseOptions(t *testing.T) {
 			Options{User: "lotus", MinerRepos: []string{"/a", "/b"}, TextfileDir: "/srv/tf", Scheduler: Systemd, Prefix: "/usr", Binary: "./x", NoCheck: true, DryRun: true}, ""},
 		{[]string{"--uninstall", "--keep-data", "--root", root + "/"}, Options{Prefix: "/usr/local", Uninstall: true, KeepData: true, Root: root}, ""},
 		{[]string{"--miner", "f01234,f05678", "--cron"}, Options{Prefix: "/usr/local", Miners: "f01234,f05678", Scheduler: Cron}, ""},
+		{[]string{"--miner", "f01234, f05678,f01234"}, Options{Prefix: "/usr/local", Miners: "f01234,f05678"}, ""},
 		{[]string{"--keep-data"}, Options{}, "--keep-data goes with --uninstall"},
 		{[]string{"--miner", "f01", "--miner-repo", "/x"}, Options{}, "--miner and --miner-repo exclude each other"},
 		{[]string{"--miner", "12345"}, Options{}, `--miner: "12345" is not a miner ID like f01234`},
