@@ -329,3 +329,39 @@ func TestPlanAccess(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatOptions: a re-run repeats the options an earlier run was given, unless its own
+// say otherwise, and records its own.
+func TestRepeatOptions(t *testing.T) {
+	earlier := []Entry{{Kind: KindOption, Path: "--miner-repo", Value: "/a"}, {Kind: KindOption, Path: "--miner-repo", Value: "/b"},
+		{Kind: KindOption, Path: "--textfile-dir", Value: "/srv/tf"}, {Kind: KindOption, Path: "--systemd"}}
+	for _, tc := range []struct {
+		test string
+		o    Options
+		want Options
+		line string
+	}{
+		{"all repeated", Options{}, Options{MinerRepos: []string{"/a", "/b"}, TextfileDir: "/srv/tf", Scheduler: Systemd},
+			"options of an earlier run, repeated: --miner-repo /a --miner-repo /b --textfile-dir /srv/tf --systemd"},
+		{"its own win", Options{Miners: "f01234", Scheduler: Cron}, Options{Miners: "f01234", TextfileDir: "/srv/tf", Scheduler: Cron},
+			"options of an earlier run, repeated: --textfile-dir /srv/tf"},
+	} {
+		t.Run(tc.test, func(t *testing.T) {
+			r, out := testRun(t, tc.o, Report{}, earlier...)
+			tc.want.Root, tc.want.Prefix = r.o.Root, r.o.Prefix
+			if err := r.repeatOptions(); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.o, tc.want) || strings.TrimSpace(out.String()) != tc.line {
+				t.Errorf("options %+v, output %q\nwant %+v, %q", r.o, out, tc.want, tc.line)
+			}
+			if n := len(r.desired); n == 0 || r.desired[n-1] != (Entry{Kind: KindOption, Path: "--" + string(tc.want.Scheduler)}) {
+				t.Errorf("recorded %v", r.desired)
+			}
+		})
+	}
+	r, _ := testRun(t, Options{}, Report{}, Entry{Kind: KindOption, Path: "--miner", Value: "f01234,12"})
+	if err := r.repeatOptions(); err == nil || err.Error() != `--miner: "12" is not a miner ID like f01234` {
+		t.Errorf("a recorded --miner the binary rejects: %v", err)
+	}
+}
