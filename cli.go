@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/common/version"
 
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 )
 
@@ -24,6 +25,7 @@ const usageHead = `Usage: lotus-farcaster [flags]
 Reads the Lotus daemon and lotus-miner APIs and writes their metrics to a .prom file in
 node_exporter's textfile-collector folder. Run it from cron every minute as the lotus user;
 it needs no flags: the APIs are found like the lotus CLI finds them.
+To install it so: sudo lotus-farcaster setup (see lotus-farcaster setup --help).
 
 Flags:
 `
@@ -36,7 +38,7 @@ func newFlagSet(c *config) (*flag.FlagSet, *string, *string, *string) {
 	fs.StringVar(&c.daemonAPI, "daemon-api", "", "full node API as `TOKEN:MULTIADDR`; every local user can read a token here (ps): prefer FULLNODE_API_INFO or the repo's token file (default: $FULLNODE_API_INFO, then $LOTUS_PATH or ~/.lotus, then the environment of a running lotus-miner or curio)")
 	fs.StringVar(&c.minerAPI, "miner-api", "", "lotus-miner API as `TOKEN:MULTIADDR`; every local user can read a token here (ps): prefer MINER_API_INFO or the repo's token file (default: $MINER_API_INFO, then $LOTUS_MINER_PATH, $LOTUS_STORAGE_PATH or ~/.lotusminer)")
 	miners := fs.String("miner", "", "daemon-only mode, for Curio and hosts without lotus-miner: read these miner actors (`f0…,f0…`) from the daemon alone, one file each")
-	fs.StringVar(&c.expectMiner, "expect-miner", "", "the miner `ID` lotus-miner serves, as install.sh knows it: while lotus-miner is down its file still says so (lotus_up{api=\"miner\"} 0), and a lotus-miner serving another miner is refused")
+	fs.StringVar(&c.expectMiner, "expect-miner", "", "the miner `ID` lotus-miner serves, as setup records it: while lotus-miner is down its file still says so (lotus_up{api=\"miner\"} 0), and a lotus-miner serving another miner is refused")
 	fs.StringVar(&c.curioDB, "curio-db", "", "Curio's database as a postgres:// `URL` (default: $CURIO_DB_HOST and the other CURIO_DB_* variables, then those and the --db-* flags of a running curio, then Curio's defaults when curio runs); a password in it is visible to every local user: prefer CURIO_DB_PASSWORD")
 	fs.StringVar(&c.textfileDir, "textfile-dir", "", "node_exporter textfile `DIR` (default: that of a running node_exporter of root, a system user or this user, then /var/lib/prometheus/node-exporter, then /var/lib/node_exporter/textfile_collector)")
 	fs.StringVar(&c.output, "output", "", "write to `FILE` instead of lotus-<miner id>.prom in the textfile folder; - for stdout")
@@ -80,10 +82,10 @@ func parseFlags(args []string) (config, error) {
 			c.collectors = append(c.collectors, col)
 		}
 	}
-	if c.miners, err = parseMiners(*miners); err != nil {
+	if c.miners, err = lotusapi.ParseMiners(*miners); err != nil {
 		return c, err
 	}
-	if c.expectMiner != "" && !isMinerID(c.expectMiner) {
+	if c.expectMiner != "" && !lotusapi.IsMinerID(c.expectMiner) {
 		return c, fmt.Errorf("--expect-miner: %q is not a miner ID like f01234", c.expectMiner)
 	}
 	switch {
@@ -185,27 +187,6 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
-}
-
-// parseMiners reads --miner's comma-separated miner IDs.
-func parseMiners(spec string) ([]string, error) {
-	if spec == "" {
-		return nil, nil
-	}
-	var ids []string
-	for _, id := range strings.Split(spec, ",") {
-		id = strings.TrimSpace(id)
-		if !isMinerID(id) {
-			return nil, fmt.Errorf("--miner: %q is not a miner ID like f01234", id)
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > maxMiners {
-		return nil, fmt.Errorf("--miner: %d miners, at most %d in one run", len(ids), maxMiners)
-	}
-	return ids, nil
 }
 
 // printUsage writes --help in the --flag style the README uses.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 	"github.com/lotus-farcaster/lotus-farcaster/proc/proctest"
+	"github.com/lotus-farcaster/lotus-farcaster/setup"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
@@ -43,16 +44,16 @@ func makeSocket(t *testing.T, root, path string) {
 }
 
 // hostInfoJSON runs --host-info json on root and decodes it.
-func hostInfoJSON(t *testing.T, root string) hostReport {
+func hostInfoJSON(t *testing.T, root string, more ...string) setup.Report {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"--host-info", "json", "--host-info.root", root}, &stdout, &stderr); code != exitOK {
+	if code := run(append([]string{"--host-info", "json", "--host-info.root", root}, more...), &stdout, &stderr); code != exitOK {
 		t.Fatalf("--host-info: exit %d: %s", code, stderr.String())
 	}
 	if strings.Contains(stdout.String(), "s3cret") {
 		t.Errorf("--host-info shows a password:\n%s", stdout.String())
 	}
-	var r hostReport
+	var r setup.Report
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		t.Fatalf("--host-info json: %v\n%s", err, stdout.String())
 	}
@@ -96,7 +97,7 @@ func TestHostInfo(t *testing.T) {
 	if len(r.Users) != 1 || !reflect.DeepEqual(r.Users[0].Why, []string{"runs lotus-miner (pid 4711)", "runs curio (pid 4800)"}) {
 		t.Errorf("users %+v", r.Users)
 	}
-	wantRepos := []minerRepo{
+	wantRepos := []setup.MinerRepo{
 		{Path: "/data/miner2", User: me.Username, Found: "LOTUS_MINER_PATH of lotus-miner (pid 4711)", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234"},
 		{Path: "/home/lotus/.lotusminer", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234",
 			Skip: "a copy of /data/miner2: both answer as miner f01234, and lotus-miner runs on that one"},
@@ -112,7 +113,7 @@ func TestHostInfo(t *testing.T) {
 	if !reflect.DeepEqual(r.MinerRepos, wantRepos) {
 		t.Errorf("miner_repos\n%+v\nwant\n%+v", r.MinerRepos, wantRepos)
 	}
-	if !reflect.DeepEqual(r.Curio, []curioProcess{{PID: 4800, User: me.Username}}) {
+	if !reflect.DeepEqual(r.Curio, []setup.CurioProcess{{PID: 4800, User: me.Username}}) {
 		t.Errorf("curio %+v", r.Curio)
 	}
 	// What the lotus user's job finds: curio's variables, its password hidden.
@@ -173,43 +174,21 @@ func TestHostInfoLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := hostInfoJSON(t, root)
-		if r.Log.To != tt.want || !r.Log.Logrotate || !r.Systemd.Running {
+		if string(r.Log.To) != tt.want || !r.Log.Logrotate || !r.Systemd.Running {
 			t.Errorf("sockets %v: log %+v, systemd %+v; want %s, logrotate, systemd running", tt.sockets, r.Log, r.Systemd, tt.want)
 		}
 	}
 }
 
-// TestHostInfoLines: the line format keeps one record per line and marks empty fields.
-func TestHostInfoLines(t *testing.T) {
-	var r hostReport
-	r.MinerRepos = []minerRepo{{Path: "/a\tb", User: "lotus", Found: "folder with an api file", Error: "line one\nline two", Skip: "no lotus-miner uses it"}}
-	r.Textfile.Dir, r.Textfile.Source, r.Textfile.How = "/t", "none", `C:\`
-	r.Textfile.Changes = []textfile.Change{{Dir: "/t", Verdict: "acl", Why: "/t is neither"}}
-	var b bytes.Buffer
-	if err := r.writeLines(&b); err != nil {
-		t.Fatal(err)
-	}
-	want := "lotus_user\t-\n" +
-		"repo\t/a\\tb\tlotus\t-\t-\tfolder with an api file\tline one\\nline two\tno lotus-miner uses it\n" +
-		"textfile\t/t\tnone\tC:\\\\\n" +
-		"textfile_change\t/t\tacl\t/t is neither\n" +
-		"systemd\tno\t-\n" +
-		"cron\tno\tno\t-\n" +
-		"log\t-\tno\t-\n"
-	if b.String() != want {
-		t.Errorf("lines:\n%q\nwant\n%q", b.String(), want)
-	}
-}
-
 func TestHostInfoFlags(t *testing.T) {
-	for _, args := range [][]string{{"--host-info"}, {"--host-info", "xml"}} {
+	for _, args := range [][]string{{"--host-info"}, {"--host-info", "xml"}, {"--host-info", "lines"}} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("%q: no error", args)
 		}
 	}
-	c, err := parseFlags([]string{"--host-info=lines", "--host-info.root", "/r", "--host-info.textfile-dir", "/a", "--host-info.textfile-dir=/b"})
-	if want := (hostInfoFlags{format: "lines", root: "/r", textfileDirs: []string{"/a", "/b"}}); err != nil || !reflect.DeepEqual(c.hostInfo, want) {
-		t.Errorf("--host-info=lines --host-info.root /r and two --host-info.textfile-dir: %+v, %v", c.hostInfo, err)
+	c, err := parseFlags([]string{"--host-info=json", "--host-info.root", "/r", "--host-info.textfile-dir", "/a", "--host-info.textfile-dir=/b"})
+	if want := (hostInfoFlags{format: "json", root: "/r", textfileDirs: []string{"/a", "/b"}}); err != nil || !reflect.DeepEqual(c.hostInfo, want) {
+		t.Errorf("--host-info=json --host-info.root /r and two --host-info.textfile-dir: %+v, %v", c.hostInfo, err)
 	}
 }
 
@@ -254,7 +233,7 @@ func TestHostInfoBelievesAdminsNodeExporter(t *testing.T) {
 }
 
 // TestHostInfoHidesToken: a hostile lotus-miner that answers with its token does not get it
-// printed, in either format.
+// printed.
 func TestHostInfoHidesToken(t *testing.T) {
 	sc := lotustest.Small()
 	fake := lotustest.Start(sc)
@@ -264,12 +243,10 @@ func TestHostInfoHidesToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.MinerID = fake.MinerToken // answered by ActorAddress
-	for _, format := range []string{"json", "lines"} {
-		var stdout bytes.Buffer
-		run([]string{"--host-info", format, "--host-info.root", root}, &stdout, &bytes.Buffer{})
-		if out := stdout.String(); strings.Contains(out, fake.MinerToken) || !strings.Contains(out, "answered the actor address") {
-			t.Errorf("--host-info %s shows the token, or not the answer:\n%s", format, out)
-		}
+	var stdout bytes.Buffer
+	run([]string{"--host-info", "json", "--host-info.root", root}, &stdout, &bytes.Buffer{})
+	if out := stdout.String(); strings.Contains(out, fake.MinerToken) || !strings.Contains(out, "answered the actor address") {
+		t.Errorf("--host-info shows the token, or not the answer:\n%s", out)
 	}
 }
 
@@ -294,7 +271,7 @@ func TestHostInfoCopy(t *testing.T) {
 	if r.LotusUser != me.Username || len(r.Users) != 1 || !reflect.DeepEqual(r.Users[0].Why, []string{"owns /home/lotus/.lotusminer"}) {
 		t.Errorf("lotus_user %q, users %+v; want %s, who owns the repo", r.LotusUser, r.Users, me.Username)
 	}
-	want := []minerRepo{
+	want := []setup.MinerRepo{
 		{Path: "/home/lotus/.lotusminer", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234"},
 		{Path: "/home/lotus/.lotusminer.bak-2025", User: me.Username, Found: "folder with an api file", DaemonRepo: "/home/lotus/.lotus", MinerID: "f01234",
 			Skip: "a copy of /home/lotus/.lotusminer: both answer as miner f01234, and the api file here is older"},
@@ -312,36 +289,29 @@ func TestHostInfoContainer(t *testing.T) {
 1530 1520 8:1 /srv/ne/textfile /host/textfile ro,relatime - ext4 /dev/sda1 rw
 1531 1520 0:120 / /scratch rw,nosuid,nodev - tmpfs tmpfs rw
 `
-	for _, tc := range []struct{ dir, want, source, how, lines string }{
+	given := textfile.Change{Dir: "/srv/given", Verdict: "acl", Why: "/srv/given is neither node_exporter's documented folder (/var/lib/prometheus/node-exporter or /var/lib/node_exporter/textfile_collector) nor one the installer creates"}
+	for _, tc := range []struct {
+		dir, want, source, how string
+		changes                []textfile.Change
+	}{
 		{"/host/textfile", "/srv/ne/textfile", "process",
 			"node_exporter (pid 900) runs in a container and reads /host/textfile, which is /srv/ne/textfile here",
-			"textfile\t/srv/ne/textfile\tprocess\tnode_exporter (pid 900) runs in a container and reads /host/textfile, which is /srv/ne/textfile here\n" +
-				"textfile_change\t/srv/ne/textfile\tyes\t/srv/ne/textfile does not exist yet: the installer creates it\n" +
-				"textfile_change\t/srv/given\tacl\t/srv/given is neither node_exporter's documented folder (/var/lib/prometheus/node-exporter or /var/lib/node_exporter/textfile_collector) nor one the installer creates\n"},
+			[]textfile.Change{{Dir: "/srv/ne/textfile", Verdict: "yes", Why: "/srv/ne/textfile does not exist yet: the installer creates it"}, given}},
 		{"/scratch", "", "unreachable",
 			"node_exporter (pid 900) runs in a container and reads /scratch from a tmpfs of the container's own, which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/scratch), or pass --textfile-dir with the host folder it reads",
-			"textfile\t-\tunreachable\tnode_exporter (pid 900) runs in a container and reads /scratch from a tmpfs of the container's own, which no folder of this host shows; mount a folder of this host there (docker run -v /srv/textfile:/scratch), or pass --textfile-dir with the host folder it reads\n" +
-				"textfile_change\t/srv/given\tacl\t/srv/given is neither node_exporter's documented folder (/var/lib/prometheus/node-exporter or /var/lib/node_exporter/textfile_collector) nor one the installer creates\n"},
+			[]textfile.Change{given}},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			root := t.TempDir()
 			writeHostFile(t, root, "srv/given/x", "", 0o644)
 			proctest.Write(t, filepath.Join(root, "proc"), proctest.Process{PID: "900", UID: 65534, EUID: 65534, MountInfo: container,
 				Argv: []string{"/bin/node_exporter", "--collector.textfile.directory=" + tc.dir}})
-			r := hostInfoJSON(t, root)
-			if r.Textfile.Dir != tc.want || r.Textfile.Source != tc.source || r.Textfile.How != tc.how {
+			r := hostInfoJSON(t, root, "--host-info.textfile-dir", "/srv/given")
+			if r.Textfile.Dir != tc.want || string(r.Textfile.Source) != tc.source || r.Textfile.How != tc.how {
 				t.Errorf("textfile %+v; want %q, %s, %q", r.Textfile, tc.want, tc.source, tc.how)
 			}
-			var stdout bytes.Buffer
-			run([]string{"--host-info", "lines", "--host-info.root", root, "--host-info.textfile-dir", "/srv/given"}, &stdout, &bytes.Buffer{})
-			var got string
-			for _, l := range strings.SplitAfter(stdout.String(), "\n") {
-				if strings.HasPrefix(l, "textfile") {
-					got += l
-				}
-			}
-			if got != tc.lines {
-				t.Errorf("textfile lines:\n%s\nwant\n%s", got, tc.lines)
+			if !reflect.DeepEqual(r.Textfile.Changes, tc.changes) {
+				t.Errorf("textfile changes\n%+v\nwant\n%+v", r.Textfile.Changes, tc.changes)
 			}
 		})
 	}

@@ -305,7 +305,7 @@ func TestInstallUsage(t *testing.T) {
 	bin := installBinary(t)
 	for _, id := range []string{"12345", "f018446744073709551616"} {
 		code, out := runInstall(t, "install.sh", "--root", t.TempDir(), "--binary", bin, "--miner", id)
-		want := "install.sh: --miner: \"" + id + "\" is not a miner ID like f01234 (see --help)\n"
+		want := "lotus-farcaster setup: --miner: \"" + id + "\" is not a miner ID like f01234 (see --help)\n"
 		if code != 2 || !strings.HasSuffix(out, want) {
 			t.Errorf("--miner %s: exit %d, output %q; want 2 and %q", id, code, out, want)
 		}
@@ -324,7 +324,7 @@ func TestInstallCron(t *testing.T) {
 	out := mustInstall(t, "--root", root, "--binary", bin, "--dry-run")
 	sameSnapshot(t, "--dry-run", pristine, rootSnapshot(t, root))
 	wantContains(t, "dry-run output", out, "would install /usr/local/bin/lotus-farcaster", "would write /etc/cron.d/lotus-farcaster", "would run lotus-farcaster --check")
-	// --host-info asked lotus-miner its ID; nothing else was called.
+	// setup asked lotus-miner its ID; nothing else was called.
 	if calls := fake.Requests("miner"); len(calls) != 1 || calls["ActorAddress"] != 1 {
 		t.Errorf("--dry-run called the miner API: %v; want only ActorAddress, once", calls)
 	}
@@ -391,7 +391,7 @@ func TestInstallCron(t *testing.T) {
 }
 
 // TestInstallNoCheck: an install that never ran --check still knows the miner (from
-// --host-info), and --uninstall takes away the file the job wrote, so node_exporter does not
+// setup's look at the host), and --uninstall takes away the file the job wrote, so node_exporter does not
 // serve a stale lotus_up 1; also when lotus-miner is down by then.
 func TestInstallNoCheck(t *testing.T) {
 	bin := installBinary(t)
@@ -406,6 +406,34 @@ func TestInstallNoCheck(t *testing.T) {
 	fake.Close()
 	mustInstall(t, "--root", root, "--uninstall")
 	sameSnapshot(t, "install --no-check, a cron minute, then --uninstall", pristine, rootSnapshot(t, root))
+}
+
+// TestSetupDirect: with a binary already on the host, `lotus-farcaster setup` alone installs
+// that binary (itself), as install.sh would, and `setup --uninstall` restores the host.
+func TestSetupDirect(t *testing.T) {
+	bin := installBinary(t)
+	_, root := debianHost(t)
+	pristine := rootSnapshot(t, root)
+	setup := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"setup", "--root", root}, args...)...)
+		cmd.Env = cleanEnv()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("setup %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	out := setup()
+	wantContains(t, "setup output", out, "binary: lotus-farcaster ", "("+bin+")", "installed /usr/local/bin/lotus-farcaster", "wrote /etc/cron.d/lotus-farcaster", "verdict OK",
+		"done: lotus-farcaster runs every minute as ")
+	if readFile(t, filepath.Join(root, "usr/local/bin/lotus-farcaster")) != readFile(t, bin) {
+		t.Error("setup installed another binary than itself")
+	}
+	if out := setup("--uninstall"); !strings.Contains(out, "removed /usr/local/bin/lotus-farcaster\n") {
+		t.Errorf("setup --uninstall:\n%s", out)
+	}
+	sameSnapshot(t, "setup then setup --uninstall", pristine, rootSnapshot(t, root))
 }
 
 // TestInstallKeepData: what the .deb's remove and purge do, without dpkg. --uninstall
@@ -616,7 +644,8 @@ func TestInstallLogDestination(t *testing.T) {
 			if got := readFile(t, filepath.Join(logDir, "lotus-farcaster.log")); got != logged {
 				t.Errorf("--keep-data changed the log: %q, was %q", got, logged)
 			}
-			mustInstall(t, "--root", root, "--uninstall")
+			// The binary went with the first: the second is given one (else install.sh downloads it).
+			mustInstall(t, "--root", root, "--binary", bin, "--uninstall")
 			sameSnapshot(t, "install, --uninstall --keep-data, then --uninstall", pristine, rootSnapshot(t, root))
 		})
 	}
@@ -679,7 +708,6 @@ func TestInstallDaemonOnly(t *testing.T) {
 // the home folder and node_exporter's folder; --systemd writes the templated units, one
 // enabled timer per repo; a re-run while both are down changes nothing; back to cron.
 func TestInstallSystemdSeveralMiners(t *testing.T) {
-	installTool(t, "systemd-escape")
 	bin := installBinary(t)
 	_, root := debianHost(t)
 	me := currentUser(t)
@@ -1274,7 +1302,6 @@ func testDebContents(t *testing.T, deb string) {
 	}
 	for path, mode := range map[string]fs.FileMode{
 		"usr/bin/lotus-farcaster":                                0o755,
-		"usr/share/lotus-farcaster/install.sh":                   0o755,
 		"etc/default/lotus-farcaster":                            0o644,
 		"usr/share/doc/lotus-farcaster/README.md":                0o644,
 		"usr/share/doc/lotus-farcaster/install.md":               0o644,
@@ -1292,14 +1319,15 @@ func testDebContents(t *testing.T, deb string) {
 	} {
 		wantMode(t, filepath.Join(dir, path), mode)
 	}
-	if readFile(t, filepath.Join(dir, "usr/share/lotus-farcaster/install.sh")) != readFile(t, "install.sh") {
-		t.Error("the .deb's install.sh differs from the repository's")
+	// The maintainer scripts call the binary's setup; the .deb needs no install.sh.
+	if _, err := os.Lstat(filepath.Join(dir, "usr/share/lotus-farcaster/install.sh")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the .deb ships install.sh: %v", err)
 	}
 	wantContains(t, "conffiles", readFile(t, filepath.Join(dir, "DEBIAN/conffiles")), "/etc/default/lotus-farcaster\n")
 	wantContains(t, "control", readFile(t, filepath.Join(dir, "DEBIAN/control")),
 		"Package: lotus-farcaster\n", "Architecture: "+runtime.GOARCH+"\n", "Version: 0.0.1~test-1\n", "Recommends: cron | systemd-sysv, prometheus-node-exporter, logrotate\n")
-	wantContains(t, "postinst", readFile(t, filepath.Join(dir, "DEBIAN/postinst")), "/usr/share/lotus-farcaster/install.sh\" --binary \"$DPKG_ROOT/usr/bin/lotus-farcaster\" --prefix /usr")
-	wantContains(t, "prerm", readFile(t, filepath.Join(dir, "DEBIAN/prerm")), "install.sh\" --uninstall --keep-data")
+	wantContains(t, "postinst", readFile(t, filepath.Join(dir, "DEBIAN/postinst")), "\"$DPKG_ROOT/usr/bin/lotus-farcaster\" setup --binary \"$DPKG_ROOT/usr/bin/lotus-farcaster\" --prefix /usr")
+	wantContains(t, "prerm", readFile(t, filepath.Join(dir, "DEBIAN/prerm")), "\"$DPKG_ROOT/usr/bin/lotus-farcaster\" setup --uninstall --keep-data")
 	if readFile(t, filepath.Join(dir, "usr/share/doc/lotus-farcaster/copyright")) != readFile(t, "packaging/copyright") {
 		t.Error("the .deb's copyright differs from packaging/copyright")
 	}

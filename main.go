@@ -11,9 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/lotus-farcaster/lotus-farcaster/lotusapi/lotustest"
 	"github.com/lotus-farcaster/lotus-farcaster/metrics"
 	"github.com/lotus-farcaster/lotus-farcaster/proc"
+	"github.com/lotus-farcaster/lotus-farcaster/setup"
 	"github.com/lotus-farcaster/lotus-farcaster/textfile"
 )
 
@@ -62,22 +61,6 @@ type config struct {
 	grace               time.Duration // see metrics.Options.Grace
 }
 
-// minerIDPattern is a miner actor's ID address, on mainnet (f0) or a testnet (t0); the ID
-// is a uint64, so at most 20 digits (isMinerID checks the range).
-var minerIDPattern = regexp.MustCompile(`^[ft]0[0-9]{1,20}$`)
-
-// isMinerID says whether id is an ID address Lotus could answer for.
-func isMinerID(id string) bool {
-	if !minerIDPattern.MatchString(id) {
-		return false
-	}
-	_, err := strconv.ParseUint(id[2:], 10, 64)
-	return err == nil
-}
-
-// maxMiners bounds --miner: a farm's miners are read in one run, each with its own file.
-const maxMiners = 64
-
 // run is main without os.Exit, so deferred cleanup runs and tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	// No token the run finds leaves it: every line out passes through secrets.
@@ -88,6 +71,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stdout, stderr = hiddenOut, hiddenErr
 	// go-jsonrpc logs through ipfs/go-log in its own format; our one line per problem replaces it.
 	_ = logging.SetLogLevel("rpc", "fatal")
+	if len(args) > 0 && args[0] == "setup" {
+		return setup.Main(args[1:], stdout, stderr, setup.Env{Getenv: os.Getenv, Secrets: secrets.add})
+	}
 	c, err := parseFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
 		printUsage(stdout)

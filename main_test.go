@@ -715,18 +715,6 @@ func TestSlowMethodDelaysOnlyItsCollectors(t *testing.T) {
 	}
 }
 
-// An actor ID is a uint64: twenty digits fit, up to its largest value.
-func TestIsMinerID(t *testing.T) {
-	for id, want := range map[string]bool{
-		"f01234": true, "t00": true, "f018446744073709551615": true,
-		"f018446744073709551616": false, "f0": false, "f1abc": false, "f01234 ": false, "f0123456789012345678901": false,
-	} {
-		if got := isMinerID(id); got != want {
-			t.Errorf("isMinerID(%q) = %v, want %v", id, got, want)
-		}
-	}
-}
-
 // A folder the job's user may not write in: the line names the command that lets it.
 func TestUnwritableFolderNamesTheFix(t *testing.T) {
 	if os.Getuid() != 0 {
