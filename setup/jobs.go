@@ -3,6 +3,7 @@
 package setup
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -108,9 +109,18 @@ func (r *run) serves(id string) bool {
 	return id != "" && slices.ContainsFunc(r.jobs, func(j job) bool { return j.minerID == id })
 }
 
+// repoJob is the job of a repo. Whatever its lotus-miner does not say now (it is down), an
+// earlier run's record does: the job keeps its miner, so its file keeps saying it is down.
 func (r *run) repoJob(path string) job {
 	m, _ := r.repoOf(path)
-	return job{kind: repoJob, repo: path, daemon: m.DaemonRepo, minerID: m.MinerID, problem: m.Error}
+	j := job{kind: repoJob, repo: path, daemon: m.DaemonRepo, minerID: m.MinerID, problem: m.Error}
+	for _, e := range r.earlier(KindRepo) {
+		if e.Path == path {
+			j.minerID = cmp.Or(j.minerID, e.MinerID)
+			j.daemon = cmp.Or(j.daemon, e.Daemon)
+		}
+	}
+	return j
 }
 
 // chooseJobs: one job per miner repo of the lotus user, or the one job of daemon-only mode,
@@ -145,12 +155,7 @@ func (r *run) chooseJobs() error {
 			m, _ := r.repoOf(e.Path)
 			inJobs := slices.ContainsFunc(r.jobs, func(j job) bool { return j.repo == e.Path })
 			if isDir(r.host(e.Path)) && m.MinerID == "" && !inJobs && !r.serves(e.MinerID) {
-				j := r.repoJob(e.Path)
-				if j.daemon == "" {
-					j.daemon = e.Daemon
-				}
-				j.minerID = e.MinerID
-				r.jobs = append(r.jobs, j)
+				r.jobs = append(r.jobs, r.repoJob(e.Path))
 			}
 		}
 		for _, m := range r.found.MinerRepos {

@@ -189,6 +189,9 @@ func (s *Server) Close() {
 // CloseDaemon stops only the daemon, so its URL refuses connections while the miner answers.
 func (s *Server) CloseDaemon() { s.daemon.Close() }
 
+// CloseMiner stops only lotus-miner, as `lotus-miner stop` does, while the daemon answers.
+func (s *Server) CloseMiner() { s.miner.Close() }
+
 // DaemonEndpoint returns the daemon's /rpc/v1 endpoint with its admin token.
 func (s *Server) DaemonEndpoint() lotusapi.Endpoint {
 	return lotusapi.Endpoint{URL: s.DaemonURL, Token: s.DaemonToken, Source: "lotustest"}
