@@ -125,3 +125,40 @@ func TestInstallFieldHost(t *testing.T) {
 	mustInstall(t, "--root", root, "--uninstall")
 	sameSnapshot(t, "install, a miner down, a repo gone, then --uninstall", pristine, rootSnapshot(t, root, "/proc", "/data/miner2"))
 }
+
+// testDebFieldHost is issue 15's "done when" by the .deb, on the field host: one job per live
+// miner where node_exporter reads; apt remove keeps both miners' counters; purge restores the
+// host byte for byte.
+func testDebFieldHost(t *testing.T, deb string) {
+	root, _, _ := fieldHost(t)
+	run := dpkgRoot(t, root)
+	pristine := rootSnapshot(t, root, "/proc", "/var/lib/dpkg")
+
+	out := run("-i", deb)
+	t.Logf("dpkg -i:\n%s", out)
+	wantContains(t, "dpkg -i output", out, "skipped miner repo: /home/lotus/.lotusminer.bak-2025", "check /data/miner2: verdict OK", "check /home/lotus/.lotusminer: verdict OK")
+	jobs := cronJobs(t, root)
+	if len(jobs) != 2 || !strings.Contains(jobs[0], " LOTUS_MINER_PATH=/data/miner2 /usr/bin/lotus-farcaster --expect-miner f05678 --textfile-dir /srv/ne/textfile ") ||
+		!strings.Contains(jobs[1], " LOTUS_MINER_PATH=/home/lotus/.lotusminer /usr/bin/lotus-farcaster --expect-miner f01234 --textfile-dir /srv/ne/textfile ") {
+		t.Fatalf("cron jobs %q; want one per live miner, into /srv/ne/textfile", jobs)
+	}
+	cronTick(t, root)
+	counters := map[string]string{}
+	for _, id := range []string{"f01234", "f05678"} {
+		state := filepath.Join(root, "srv/ne/textfile/.lotus-"+id+".prom.state")
+		counters[state] = readFile(t, state)
+	}
+
+	out = run("--remove", "lotus-farcaster")
+	t.Logf("dpkg --remove:\n%s", out)
+	for state, was := range counters {
+		if got := readFile(t, state); got != was {
+			t.Errorf("apt remove changed %s: %q, was %q", state, got, was)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(root, "etc/cron.d/lotus-farcaster")); err == nil {
+		t.Error("apt remove left the cron file")
+	}
+	run("--purge", "lotus-farcaster")
+	sameSnapshot(t, "dpkg -i, --remove, then --purge", pristine, rootSnapshot(t, root, "/proc", "/var/lib/dpkg"))
+}

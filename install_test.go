@@ -1289,6 +1289,7 @@ func TestInstallRelease(t *testing.T) {
 	t.Run("deb lintian", func(t *testing.T) { testDebLintian(t, filepath.Join(dist, deb)) })
 	t.Run("deb installed and purged", func(t *testing.T) { testDebInstall(t, filepath.Join(dist, deb)) })
 	t.Run("deb on a systemd host", func(t *testing.T) { testDebSystemd(t, filepath.Join(dist, deb)) })
+	t.Run("deb on the field host", func(t *testing.T) { testDebFieldHost(t, filepath.Join(dist, deb)) })
 }
 
 // testDebContents unpacks the .deb with dpkg-deb and checks its files, fields and scripts.
