@@ -3,7 +3,9 @@ package setup
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -130,9 +132,22 @@ func (r *run) replace(target string, content []byte, mode fs.FileMode) error {
 }
 
 // putFile makes target a regular file with content and mode, unless it already is one;
-// changed says whether it was written.
+// changed says whether it was written. A file under /etc is the administrator's to edit
+// (Debian Policy 10.7.3): its hash goes on record, and an edit is kept (keepEdit).
 func (r *run) putFile(target string, content []byte, mode fs.FileMode, past, present string) (changed bool, err error) {
-	r.desire(Entry{Kind: KindFile, Path: target})
+	sum := ""
+	if strings.HasPrefix(target, "/etc/") {
+		sum = fmt.Sprintf("%x", sha256.Sum256(content))
+		if kept, err := r.keepEdit(target, content, sum); kept || err != nil {
+			return false, err
+		}
+	}
+	return r.writeOver(target, content, mode, past, present, sum)
+}
+
+// writeOver is putFile without the regard for edits; sum goes on record.
+func (r *run) writeOver(target string, content []byte, mode fs.FileMode, past, present, sum string) (changed bool, err error) {
+	r.recordFile(target, sum)
 	h := r.host(target)
 	if fi, err := os.Lstat(h); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm() == mode {
 		if old, err := os.ReadFile(h); err == nil && bytes.Equal(old, content) {
@@ -149,6 +164,77 @@ func (r *run) putFile(target string, content []byte, mode fs.FileMode, past, pre
 		}
 	}
 	r.did(past, present, target)
+	return true, nil
+}
+
+// recordedFile is the record's entry of the file p.
+func (r *run) recordedFile(p string) (Entry, bool) {
+	for _, e := range r.entries {
+		if e.Kind == KindFile && e.Path == p {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// recordFile records that this run wants the file p, with the hash of its content, in the
+// place of an earlier run's entry.
+func (r *run) recordFile(p, sum string) {
+	e := Entry{Kind: KindFile, Path: p, Hash: sum}
+	r.desired = append(r.desired, e)
+	for i, old := range r.entries {
+		if old.Kind == KindFile && old.Path == p {
+			r.entries[i] = e
+			return
+		}
+	}
+	r.entries = append(r.entries, e)
+}
+
+// keepEdit keeps an administrator's edit of target, as dpkg keeps an edited conffile: edited
+// means its content is neither what setup last wanted there (the hash on record) nor what it
+// wants now. Only when this run wants something else than the last one did, that goes beside
+// it as target.dpkg-dist (a later run keeps the file silently). Nothing reads that name:
+// cron(8) ignores files in /etc/cron.d whose names contain a dot (Debian Policy 9.5.1);
+// systemd.unit(5) loads units by their type suffix and drop-ins ending in ".conf" only;
+// logrotate(8)'s taboo extension list holds .dpkg-dist. kept is false when the file is not
+// edited, or the record has no hash (an earlier version's): the caller writes it as ever.
+func (r *run) keepEdit(target string, content []byte, sum string) (kept bool, err error) {
+	earlier, ok := r.recordedFile(target)
+	if !ok || earlier.Hash == "" {
+		return false, nil
+	}
+	h := r.host(target)
+	fi, err := os.Lstat(h)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false, nil
+	}
+	current, err := os.ReadFile(h)
+	if err != nil || fmt.Sprintf("%x", sha256.Sum256(current)) == earlier.Hash || bytes.Equal(current, content) {
+		return false, nil
+	}
+	r.recordFile(target, sum)
+	dist := target + ".dpkg-dist"
+	if sum == earlier.Hash {
+		// Nothing new to merge: a .dpkg-dist an earlier run left stays until it is deleted.
+		if _, onRecord := r.recordedFile(dist); onRecord && exists(r.host(dist)) {
+			r.recordFile(dist, "")
+		}
+		r.say("kept your edit of %s", target)
+		return true, nil
+	}
+	if _, err := r.writeOver(dist, content, fi.Mode().Perm(), "wrote", "write", ""); err != nil {
+		return true, err
+	}
+	then := "delete it"
+	if strings.HasPrefix(target, unitDir+"/") {
+		then = "delete it and run systemctl daemon-reload"
+	}
+	if r.o.DryRun {
+		r.say("would keep your edit of %s", target)
+	} else {
+		r.warn("kept your edit of %s; what this version would write is in %s: merge it into yours, then %s", target, dist, then)
+	}
 	return true, nil
 }
 

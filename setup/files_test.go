@@ -4,6 +4,7 @@ package setup
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,5 +67,106 @@ func TestPutFile(t *testing.T) {
 	want := "created /etc\ncreated /etc/cron.d\nwrote /etc/cron.d/lotus-farcaster\nunchanged /etc/cron.d/lotus-farcaster\nwrote /etc/cron.d/lotus-farcaster\n"
 	if out.String() != want {
 		t.Errorf("output\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestKeepEdit: runs one after another, each wanting some cron file, with an administrator
+// editing it in between; the record, the files and the output after each.
+func TestKeepEdit(t *testing.T) {
+	root := t.TempDir()
+	target := filepath.Join(root, cronFile)
+	dist := target + ".dpkg-dist"
+	var entries []Entry
+	run := func(content string) string {
+		t.Helper()
+		r, out := testRun(t, Options{Root: root}, Report{}, entries...)
+		if _, err := r.writeFile(cronFile, content); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.dropStale(); err != nil {
+			t.Fatal(err)
+		}
+		entries = r.entries
+		return out.String()
+	}
+	const ( // printf 'X\n' | sha256sum
+		hashA = "06f961b802bc46ee168555f066d28f4f0e9afdf3f88174c1ee6f9de004fc30a0"
+		hashB = "c0cde77fa8fef97d476c10aad3d2d54fcc2f336140d073651c2dcccf1e379fd6"
+		hashC = "12f37a8a84034d3e623d726fe10e5031f4df997ac13f4d5571b5a90c41fb84fe"
+	)
+	edit := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(target, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := "kept your edit of /etc/cron.d/lotus-farcaster\n"
+	warning := "warning: kept your edit of /etc/cron.d/lotus-farcaster; what this version would write is in /etc/cron.d/lotus-farcaster.dpkg-dist: merge it into yours, then delete it\n"
+	for _, step := range []struct {
+		what       string
+		edit       string // the administrator's content before the run, "" for none
+		removeDist bool   // the administrator deleted the .dpkg-dist before the run
+		want       string // what the run wants in the file
+		out        string
+		file, dist string // the content after the run, "" for no .dpkg-dist
+		record     []string
+	}{
+		{"first run", "", false, "A\n", "created /etc\ncreated /etc/cron.d\nwrote /etc/cron.d/lotus-farcaster\n",
+			"A\n", "", []string{"file /etc/cron.d/lotus-farcaster " + hashA}},
+		{"edited, nothing new", "MAILTO=ops@example.com\nA\n", false, "A\n", kept,
+			"MAILTO=ops@example.com\nA\n", "", []string{"file /etc/cron.d/lotus-farcaster " + hashA}},
+		{"edited, something new", "", false, "B\n", "wrote /etc/cron.d/lotus-farcaster.dpkg-dist\n" + warning,
+			"MAILTO=ops@example.com\nA\n", "B\n", []string{"file /etc/cron.d/lotus-farcaster " + hashB, "file /etc/cron.d/lotus-farcaster.dpkg-dist"}},
+		{"again, the .dpkg-dist still there", "", false, "B\n", kept,
+			"MAILTO=ops@example.com\nA\n", "B\n", []string{"file /etc/cron.d/lotus-farcaster " + hashB, "file /etc/cron.d/lotus-farcaster.dpkg-dist"}},
+		{"merged, the .dpkg-dist deleted", "MAILTO=ops@example.com\nB\n", true, "B\n", kept,
+			"MAILTO=ops@example.com\nB\n", "", []string{"file /etc/cron.d/lotus-farcaster " + hashB}},
+		{"something new again", "", false, "C\n", "wrote /etc/cron.d/lotus-farcaster.dpkg-dist\n" + warning,
+			"MAILTO=ops@example.com\nB\n", "C\n", []string{"file /etc/cron.d/lotus-farcaster " + hashC, "file /etc/cron.d/lotus-farcaster.dpkg-dist"}},
+		{"the edit undone: what this run wants", "C\n", false, "C\n", "unchanged /etc/cron.d/lotus-farcaster\nremoved /etc/cron.d/lotus-farcaster.dpkg-dist\n",
+			"C\n", "", []string{"file /etc/cron.d/lotus-farcaster " + hashC}},
+		{"not edited: replaced", "", false, "A\n", "wrote /etc/cron.d/lotus-farcaster\n",
+			"A\n", "", []string{"file /etc/cron.d/lotus-farcaster " + hashA}},
+	} {
+		if step.edit != "" {
+			edit(step.edit)
+		}
+		if step.removeDist {
+			if err := os.Remove(dist); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out := run(step.want); out != step.out {
+			t.Errorf("%s: output\n%s\nwant\n%s", step.what, out, step.out)
+		}
+		if got := readFile(t, target); got != step.file {
+			t.Errorf("%s: the file holds %q, want %q", step.what, got, step.file)
+		}
+		if got, err := os.ReadFile(dist); step.dist == "" && err == nil || step.dist != "" && string(got) != step.dist {
+			t.Errorf("%s: the .dpkg-dist holds %q (%v), want %q", step.what, got, err, step.dist)
+		}
+		var record []string
+		for _, e := range entries {
+			if e.Kind == KindFile {
+				record = append(record, e.String())
+			}
+		}
+		if !slices.Equal(record, step.record) {
+			t.Errorf("%s: recorded %q, want %q", step.what, record, step.record)
+		}
+	}
+
+	// A record of an earlier version, without hashes: an edited file is replaced, as then,
+	// and its hash recorded.
+	entries = []Entry{{Kind: KindDir, Path: "/etc"}, {Kind: KindDir, Path: "/etc/cron.d"}, {Kind: KindFile, Path: cronFile}}
+	edit("MAILTO=ops@example.com\nA\n")
+	if out := run("B\n"); out != "wrote /etc/cron.d/lotus-farcaster\n" {
+		t.Errorf("an older record: output\n%s", out)
+	}
+	if got := readFile(t, target); got != "B\n" {
+		t.Errorf("an older record: the file holds %q", got)
+	}
+	if want := (Entry{Kind: KindFile, Path: cronFile, Hash: hashB}); !slices.Contains(entries, want) {
+		t.Errorf("an older record: recorded %v, want %v among them", entries, want)
 	}
 }

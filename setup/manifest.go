@@ -20,7 +20,7 @@ type Kind string
 // The kinds of entry, one line each, "KIND PATH [DETAIL]":
 const (
 	KindDir      Kind = "dir"      // a folder setup created (removed on uninstall when empty)
-	KindFile     Kind = "file"     // a file it wrote (binary, cron file, units, logrotate file)
+	KindFile     Kind = "file"     // "file PATH [SHA256]": a file it wrote (binary, cron file, units, logrotate file); under /etc, the hash of what it wrote
 	KindLink     Kind = "link"     // a symbolic link it made (an enabled timer)
 	KindPerm     Kind = "perm"     // "perm PATH GID MODE": the textfile folder's group and mode before it granted write access
 	KindRepo     Kind = "repo"     // "repo PATH DAEMON ID": a repo it exports ("-" when unknown; before 0.2 "repo PATH [DAEMON]")
@@ -41,6 +41,7 @@ type Entry struct {
 	GID     int    // KindPerm
 	Mode    uint32 // KindPerm: permission bits, as stat %a prints them
 	Value   string // KindOption
+	Hash    string // KindFile under /etc: the SHA-256 of the content setup wanted there, "" when unknown (an earlier version's record)
 }
 
 func (e Entry) String() string {
@@ -49,6 +50,10 @@ func (e Entry) String() string {
 		return fmt.Sprintf("perm %s %d %o", e.Path, e.GID, e.Mode)
 	case KindRepo:
 		return fmt.Sprintf("repo %s %s %s", e.Path, orDash(e.Daemon), orDash(e.MinerID))
+	case KindFile:
+		if e.Hash != "" {
+			return "file " + e.Path + " " + e.Hash
+		}
 	case KindOption:
 		if e.Value == "" {
 			return "option " + e.Path
@@ -80,7 +85,12 @@ func parseEntry(line string) (e Entry, ok bool) {
 	}
 	e.Kind, e.Path = Kind(f[0]), f[1]
 	switch e.Kind {
-	case KindDir, KindFile, KindLink, KindUser, KindTextfile, KindLogfile, KindData:
+	case KindDir, KindLink, KindUser, KindTextfile, KindLogfile, KindData:
+		return e, true
+	case KindFile:
+		if len(f) > 2 {
+			e.Hash = f[2]
+		}
 		return e, true
 	case KindRepo:
 		if len(f) > 2 {

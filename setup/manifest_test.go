@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseManifest(t *testing.T) {
-	text := manifestHead + "dir /var\nfile /etc/cron.d/lotus-farcaster\nlink /etc/systemd/system/timers.target.wants/lotus-farcaster.timer\n" +
+	text := manifestHead + "dir /var\nfile /etc/cron.d/lotus-farcaster\nfile /etc/logrotate.d/lotus-farcaster 06f961b802bc46ee168555f066d28f4f0e9afdf3f88174c1ee6f9de004fc30a0\nlink /etc/systemd/system/timers.target.wants/lotus-farcaster.timer\n" +
 		"perm /srv/tf 0 2755\n" +
 		"perm /srv/old 0 118 755\n" + // the first installer's "perm PATH UID GID MODE"
 		"repo /home/lotus/.lotusminer /home/lotus/.lotus f01234\nrepo /data/miner2 - -\n" +
@@ -16,7 +16,8 @@ func TestParseManifest(t *testing.T) {
 		"data /srv/tf/.lotus-f01234.prom.state\nowned /srv/tf\n\n# a comment\n"
 	want := []Entry{
 		{Kind: KindDir, Path: "/var"},
-		{Kind: KindFile, Path: "/etc/cron.d/lotus-farcaster"},
+		{Kind: KindFile, Path: "/etc/cron.d/lotus-farcaster"}, // an earlier version's, without its hash
+		{Kind: KindFile, Path: "/etc/logrotate.d/lotus-farcaster", Hash: "06f961b802bc46ee168555f066d28f4f0e9afdf3f88174c1ee6f9de004fc30a0"},
 		{Kind: KindLink, Path: "/etc/systemd/system/timers.target.wants/lotus-farcaster.timer"},
 		{Kind: KindPerm, Path: "/srv/tf", GID: 0, Mode: 0o2755},
 		{Kind: KindPerm, Path: "/srv/old", GID: 118, Mode: 0o755},
@@ -36,7 +37,7 @@ func TestParseManifest(t *testing.T) {
 		t.Fatalf("entries\n%+v\nwant\n%+v", got, want)
 	}
 	// Written again, in this version's format.
-	wantText := manifestHead + "dir /var\nfile /etc/cron.d/lotus-farcaster\nlink /etc/systemd/system/timers.target.wants/lotus-farcaster.timer\n" +
+	wantText := manifestHead + "dir /var\nfile /etc/cron.d/lotus-farcaster\nfile /etc/logrotate.d/lotus-farcaster 06f961b802bc46ee168555f066d28f4f0e9afdf3f88174c1ee6f9de004fc30a0\nlink /etc/systemd/system/timers.target.wants/lotus-farcaster.timer\n" +
 		"perm /srv/tf 0 2755\nperm /srv/old 118 755\n" +
 		"repo /home/lotus/.lotusminer /home/lotus/.lotus f01234\nrepo /data/miner2 - -\nrepo /data/miner3 /data/lotus3 -\nrepo /data/miner4 - -\n" +
 		"user lotus\noption --miner f01234,f05678\noption --cron\ntextfile /srv/tf\nlogfile /var/log/lotus-farcaster/lotus-farcaster.log\n" +

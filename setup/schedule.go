@@ -14,7 +14,7 @@ func (r *run) chooseScheduler() error {
 	case Systemd:
 		if !h.Systemd.Running {
 			keep := ""
-			if r.hasEntry(Entry{Kind: KindFile, Path: cronFile}) {
+			if _, ok := r.recordedFile(cronFile); ok {
 				keep = "; the cron job stays"
 			}
 			return fail("refusing --systemd: %s, so no timer would ever run; nothing changed%s", h.Systemd.How, keep)
