@@ -408,6 +408,44 @@ func TestInstallNoCheck(t *testing.T) {
 	sameSnapshot(t, "install --no-check, a cron minute, then --uninstall", pristine, rootSnapshot(t, root))
 }
 
+// TestInstallKeepsEdits: an administrator's edit of the cron file survives a re-run that
+// changes the job (Debian Policy 10.7.3); what the run would write waits beside it as a
+// .dpkg-dist, said once; uninstall takes both and the host is as it was.
+func TestInstallKeepsEdits(t *testing.T) {
+	bin := installBinary(t)
+	_, root := debianHost(t)
+	pristine := rootSnapshot(t, root)
+	mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	cron := filepath.Join(root, "etc/cron.d/lotus-farcaster")
+	edited := "MAILTO=ops@example.com\n" + readFile(t, cron)
+	writeHostFile(t, root, "etc/cron.d/lotus-farcaster", edited, 0o644)
+
+	out := mustInstall(t, "--root", root, "--binary", bin, "--no-check", "--textfile-dir", "/srv/tf")
+	wantContains(t, "re-run output", out, "wrote /etc/cron.d/lotus-farcaster.dpkg-dist\n",
+		"warning: kept your edit of /etc/cron.d/lotus-farcaster; what this version would write is in /etc/cron.d/lotus-farcaster.dpkg-dist: merge it into yours, then delete it\n")
+	if got := readFile(t, cron); got != edited {
+		t.Errorf("the re-run changed the edited cron file:\n%s", got)
+	}
+	dist := readFile(t, cron+".dpkg-dist")
+	wantContains(t, "the .dpkg-dist", dist, " --textfile-dir /srv/tf 2>&1 | logger -t lotus-farcaster\n")
+	if strings.Contains(dist, "MAILTO") {
+		t.Errorf("the .dpkg-dist holds the edit:\n%s", dist)
+	}
+
+	// Again, nothing new: the edit is kept without a word more.
+	before := rootSnapshot(t, root)
+	out = mustInstall(t, "--root", root, "--binary", bin, "--no-check")
+	sameSnapshot(t, "a re-run without a change", before, rootSnapshot(t, root))
+	wantContains(t, "second re-run output", out, "kept your edit of /etc/cron.d/lotus-farcaster\n")
+	if strings.Contains(out, "warning: kept") || len(changeLines(out)) > 0 {
+		t.Errorf("a re-run without a change said more:\n%s", out)
+	}
+
+	out = mustInstall(t, "--root", root, "--uninstall")
+	wantContains(t, "uninstall output", out, "removed /etc/cron.d/lotus-farcaster\n", "removed /etc/cron.d/lotus-farcaster.dpkg-dist\n")
+	sameSnapshot(t, "install, an edit, re-runs, then --uninstall", pristine, rootSnapshot(t, root))
+}
+
 // TestSetupDirect: with a binary already on the host, `lotus-farcaster setup` alone installs
 // that binary (itself), as install.sh would, and `setup --uninstall` restores the host.
 func TestSetupDirect(t *testing.T) {
