@@ -422,7 +422,7 @@ func TestInstallKeepsEdits(t *testing.T) {
 
 	out := mustInstall(t, "--root", root, "--binary", bin, "--no-check", "--textfile-dir", "/srv/tf")
 	wantContains(t, "re-run output", out, "wrote /etc/cron.d/lotus-farcaster.dpkg-dist\n",
-		"warning: kept your edit of /etc/cron.d/lotus-farcaster; what this version would write is in /etc/cron.d/lotus-farcaster.dpkg-dist: merge it into yours, then delete it\n")
+		"warning: kept your edit of /etc/cron.d/lotus-farcaster; what this run would write is in /etc/cron.d/lotus-farcaster.dpkg-dist: merge it into yours, then delete it\n")
 	if got := readFile(t, cron); got != edited {
 		t.Errorf("the re-run changed the edited cron file:\n%s", got)
 	}

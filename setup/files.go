@@ -137,7 +137,7 @@ func (r *run) replace(target string, content []byte, mode fs.FileMode) error {
 func (r *run) putFile(target string, content []byte, mode fs.FileMode, past, present string) (changed bool, err error) {
 	sum := ""
 	if strings.HasPrefix(target, "/etc/") {
-		sum = fmt.Sprintf("%x", sha256.Sum256(content))
+		sum = sha256Hex(content)
 		if kept, err := r.keepEdit(target, content, sum); kept || err != nil {
 			return false, err
 		}
@@ -193,8 +193,8 @@ func (r *run) recordFile(p, sum string) {
 
 // keepEdit keeps an administrator's edit of target, as dpkg keeps an edited conffile: edited
 // means its content is neither what setup last wanted there (the hash on record) nor what it
-// wants now. Only when this run wants something else than the last one did, that goes beside
-// it as target.dpkg-dist (a later run keeps the file silently). Nothing reads that name:
+// wants now. Only when this run wants something other than the last one did does that go
+// beside it as target.dpkg-dist: else there is nothing new to merge. Nothing reads that name:
 // cron(8) ignores files in /etc/cron.d whose names contain a dot (Debian Policy 9.5.1);
 // systemd.unit(5) loads units by their type suffix and drop-ins ending in ".conf" only;
 // logrotate(8)'s taboo extension list holds .dpkg-dist. kept is false when the file is not
@@ -210,7 +210,7 @@ func (r *run) keepEdit(target string, content []byte, sum string) (kept bool, er
 		return false, nil
 	}
 	current, err := os.ReadFile(h)
-	if err != nil || fmt.Sprintf("%x", sha256.Sum256(current)) == earlier.Hash || bytes.Equal(current, content) {
+	if err != nil || sha256Hex(current) == earlier.Hash || bytes.Equal(current, content) {
 		return false, nil
 	}
 	r.recordFile(target, sum)
@@ -233,10 +233,12 @@ func (r *run) keepEdit(target string, content []byte, sum string) (kept bool, er
 	if r.o.DryRun {
 		r.say("would keep your edit of %s", target)
 	} else {
-		r.warn("kept your edit of %s; what this version would write is in %s: merge it into yours, then %s", target, dist, then)
+		r.warn("kept your edit of %s; what this run would write is in %s: merge it into yours, then %s", target, dist, then)
 	}
 	return true, nil
 }
+
+func sha256Hex(b []byte) string { return fmt.Sprintf("%x", sha256.Sum256(b)) }
 
 func (r *run) writeFile(target, content string) (bool, error) {
 	return r.putFile(target, []byte(content), 0o644, "wrote", "write")

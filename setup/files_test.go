@@ -101,7 +101,7 @@ func TestKeepEdit(t *testing.T) {
 		}
 	}
 	kept := "kept your edit of /etc/cron.d/lotus-farcaster\n"
-	warning := "warning: kept your edit of /etc/cron.d/lotus-farcaster; what this version would write is in /etc/cron.d/lotus-farcaster.dpkg-dist: merge it into yours, then delete it\n"
+	warning := "warning: kept your edit of /etc/cron.d/lotus-farcaster; what this run would write is in /etc/cron.d/lotus-farcaster.dpkg-dist: merge it into yours, then delete it\n"
 	for _, step := range []struct {
 		what       string
 		edit       string // the administrator's content before the run, "" for none
