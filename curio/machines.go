@@ -4,13 +4,14 @@ package curio
 import (
 	"cmp"
 	"context"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/lotus-farcaster/lotus-farcaster/lotusapi"
 )
 
 // A machine refreshes last_contact every minute, and rows older than about ten minutes are
@@ -63,8 +64,6 @@ func (db *DB) Machines(ctx context.Context) ([]Machine, error) {
 // addresses (cmd/curio/tasks/tasks.go, machineDetails).
 const qMiners = `SELECT miners FROM curio.harmony_machine_details WHERE miners IS NOT NULL LIMIT $1`
 
-var minerAddress = regexp.MustCompile(`^[ft]0[0-9]{1,19}$`)
-
 // Miners are the miners the cluster's live machines serve, as ID addresses (f01234), sorted.
 // The machines' own list is the configuration's, without reading the configuration: it names
 // a miner before it seals or wins anything, and no longer names one removed from every
@@ -76,7 +75,7 @@ func (db *DB) Miners(ctx context.Context) ([]string, error) {
 	var out []string
 	for _, list := range lists {
 		for a := range strings.SplitSeq(list, ",") {
-			if a = strings.TrimSpace(a); minerAddress.MatchString(a) {
+			if a = strings.TrimSpace(a); lotusapi.IsMinerID(a) {
 				out = append(out, a)
 			}
 		}
